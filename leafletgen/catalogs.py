@@ -1,0 +1,261 @@
+"""Gettext catalogs on disk: read, write, extract, init, update.
+
+Layout::
+
+    locales/<domain>.pot                         one template per domain
+    locales/<locale>/LC_MESSAGES/<domain>.po     one catalog per locale and domain
+
+Domains are the leaflet ids (one per leaflet) plus ``templates`` for the strings of
+the HTML templates. Catalogs are read straight from the PO files at build time; no
+``.mo`` files exist, so a stale compiled catalog can never put an outdated warning
+on paper.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.pofile import PoFileError, PoFileParser, write_po
+
+from .errors import CatalogError, Problem
+from .extract import leaflet_messages
+from .files import atomic_write_bytes
+from .model import Leaflet
+
+TEMPLATES_DOMAIN = "templates"
+PROJECT = "leafletgen"
+REVIEW_HEADER = "X-Review-Status"
+REVIEWED = "reviewed"
+NOT_REVIEWED = "not-reviewed"
+SOURCE_LOCALE = "en"
+_JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+
+
+class LeafletCatalog(Catalog):
+    """A Babel catalog that keeps the ``X-`` headers Babel would drop (review state)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.extra_headers: dict[str, str] = {}
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _get_mime_headers(self) -> list[tuple[str, str]]:
+        headers = super()._get_mime_headers()
+        headers[0] = ("Project-Id-Version", f"{self.project} {self.version}".strip())
+        generated = headers.pop()
+        return [*headers, *self.extra_headers.items(), (generated[0], generated[1].strip())]
+
+    def _set_mime_headers(self, headers: list[tuple[str, str]]) -> None:  # type: ignore[override]
+        headers = list(headers)
+        for name, value in headers:
+            if name.lower().startswith("x-"):
+                self.extra_headers[name] = value.strip()
+            if name.lower() == "project-id-version":
+                project, _, version = value.strip().rpartition(" ")
+                self.project, self.version = (project, version) if project else (version, "")
+        super()._set_mime_headers([(n, v) for n, v in headers if n.lower() != "project-id-version"])
+
+    mime_headers = property(_get_mime_headers, _set_mime_headers)  # type: ignore[assignment]
+
+    @property
+    def reviewed(self) -> bool:
+        return self.extra_headers.get(REVIEW_HEADER, NOT_REVIEWED).strip().lower() == REVIEWED
+
+
+# -- paths ------------------------------------------------------------------------------
+
+def pot_path(locales_dir: Path, domain: str) -> Path:
+    return locales_dir / f"{domain}.pot"
+
+
+def po_path(locales_dir: Path, locale: str, domain: str) -> Path:
+    return locales_dir / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def available_locales(locales_dir: Path) -> list[str]:
+    """Locale folders that hold at least one catalog, sorted; English (the source) first."""
+    found = sorted(p.parent.parent.name for p in locales_dir.glob("*/LC_MESSAGES/*.po"))
+    unique = sorted(set(found))
+    return [SOURCE_LOCALE, *(loc for loc in unique if loc != SOURCE_LOCALE)]
+
+
+def parse_locale(code: str) -> Locale:
+    """A Babel Locale for a code such as ``pt_BR``; :class:`CatalogError` if unknown."""
+    try:
+        return Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise CatalogError(Problem("", f"locale {code!r}", "unknown or invalid locale code")) from None
+
+
+# -- reading and writing -------------------------------------------------------------------
+
+def read_catalog(path: Path, *, display: str | None = None) -> LeafletCatalog:
+    """Read a PO or POT file strictly; any defect is a :class:`CatalogError` naming file and line."""
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(Problem(name, "", f"cannot read: {exc.strerror}")) from None
+    return parse_catalog(data, name)
+
+
+def parse_catalog(data: bytes, name: str) -> LeafletCatalog:
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise CatalogError(Problem(name, "line 1", "starts with a byte order mark (BOM); save as UTF-8 without BOM"))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(Problem(name, f"line {line}", "not valid UTF-8; catalogs must be saved as UTF-8")) from None
+    charset = _declared_charset(text)
+    if charset is not None and charset not in ("utf-8", "utf8"):
+        raise CatalogError(Problem(name, "header Content-Type", f"charset is {charset!r}; catalogs must be UTF-8"))
+    catalog = LeafletCatalog(charset="utf-8")
+    parser = PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True)
+    try:
+        parser.parse(io.BytesIO(data))
+    except PoFileError as exc:
+        raise CatalogError(Problem(name, f"line {exc.lineno}", f"invalid PO syntax: {exc.msg}")) from None
+    _check_duplicates(text, name)
+    return catalog
+
+
+def _declared_charset(text: str) -> str | None:
+    for line in text.splitlines()[:40]:
+        if "Content-Type:" in line and "charset=" in line:
+            return line.split("charset=", 1)[1].split("\\n", 1)[0].strip().strip('"').lower()
+    return None
+
+
+def _check_duplicates(text: str, name: str) -> None:
+    """Babel keeps the last of two entries with the same msgctxt+msgid; gettext refuses them."""
+    seen: dict[tuple[str, str], int] = {}
+    ctxt, lineno_ctxt = "", 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("msgctxt "):
+            ctxt, lineno_ctxt = line[8:].strip(), lineno
+        elif line.startswith("msgid "):
+            key = (ctxt if lineno_ctxt == lineno - 1 else "", line[6:].strip())
+            ctxt, lineno_ctxt = "", 0
+            if key[1] == '""' and not key[0]:
+                continue
+            if key in seen:
+                raise CatalogError(Problem(name, f"line {lineno}",
+                                           f"duplicate message {key[0] or key[1]} (first at line {seen[key]})"))
+            seen[key] = lineno
+
+
+def write_catalog(path: Path, catalog: Catalog) -> bool:
+    """Write a PO/POT atomically; skip the write when only the dates would change."""
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=76, include_previous=True, sort_output=False)
+    data = buf.getvalue()
+    if path.exists() and _strip_dates(path.read_bytes()) == _strip_dates(data):
+        return False
+    atomic_write_bytes(path, data)
+    return True
+
+
+def _strip_dates(data: bytes) -> bytes:
+    return b"\n".join(
+        line for line in data.splitlines()
+        if not line.startswith((b'"POT-Creation-Date:', b'"PO-Revision-Date:', b'"Generated-By:'))
+    )
+
+
+def now() -> datetime:
+    """The build time: ``SOURCE_DATE_EPOCH`` when set, for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+# -- extraction --------------------------------------------------------------------------
+
+def new_template(domain: str) -> LeafletCatalog:
+    return LeafletCatalog(project=PROJECT, version=domain, domain=domain, creation_date=now(),
+                          msgid_bugs_address="", charset="utf-8", fuzzy=False)
+
+
+def leaflet_template(leaflet: Leaflet, source_name: str) -> LeafletCatalog:
+    """The POT for one leaflet: msgctxt = string id, notes as extracted comments."""
+    pot = new_template(leaflet.id)
+    for line, _func, (ctxt, msgid), comments in leaflet_messages(leaflet):
+        pot.add(msgid, context=ctxt, locations=[(source_name, line)], auto_comments=comments)
+    return pot
+
+
+def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
+    """The POT for the HTML templates, extracted with Jinja2's Babel extractor."""
+    pot = new_template(TEMPLATES_DOMAIN)
+    for path in sorted(templates_dir.glob("**/*.j2")):
+        rel = path.relative_to(root).as_posix()
+        for line, msg, comments, ctxt in extract_from_file("jinja2", str(path), keywords=DEFAULT_KEYWORDS,
+                                                           options=_JINJA_OPTIONS):
+            existing = pot.get(msg, context=ctxt)
+            if existing is not None:
+                existing.locations.append((rel, line))
+            else:
+                pot.add(msg, context=ctxt, locations=[(rel, line)], auto_comments=comments)
+    return pot
+
+
+# -- init and update -------------------------------------------------------------------
+
+def new_catalog(pot: Catalog, locale: Locale) -> LeafletCatalog:
+    """A fresh PO for ``locale`` from a template: plural forms from CLDR, marked not reviewed."""
+    po = LeafletCatalog(locale=locale, domain=pot.domain, project=pot.project, version=pot.version,
+                        creation_date=pot.creation_date, revision_date=now(), msgid_bugs_address="",
+                        last_translator="", language_team="", charset="utf-8", fuzzy=False)
+    po.extra_headers[REVIEW_HEADER] = NOT_REVIEWED
+    for message in pot:
+        if message.id:
+            po.add(message.id, "", context=message.context, locations=message.locations,
+                   auto_comments=message.auto_comments)
+    return po
+
+
+def merge(po: LeafletCatalog, pot: Catalog) -> LeafletCatalog:
+    """Merge a template into a catalog, matching by msgctxt (the stable string id).
+
+    A message whose English text changed keeps its old translation, marked fuzzy,
+    with the previous English kept as ``#| msgid`` so the translator sees what changed.
+    Messages gone from the source become obsolete (``#~``).
+    """
+    old = {m.context: m for m in po if m.id}
+    old_obsolete = {m.context: m for m in po.obsolete.values()}
+    merged = LeafletCatalog(locale=po.locale, domain=pot.domain, project=pot.project, version=pot.version,
+                            creation_date=pot.creation_date, revision_date=po.revision_date,
+                            msgid_bugs_address="", last_translator=po.last_translator,
+                            language_team=po.language_team, charset="utf-8", fuzzy=False,
+                            header_comment=po.header_comment)
+    merged.extra_headers = dict(po.extra_headers)
+    if po.locale is not None:
+        merged._num_plurals, merged._plural_expr = po.num_plurals, po.plural_expr
+    for message in pot:
+        if not message.id:
+            continue
+        prev = old.pop(message.context, None) or old_obsolete.pop(message.context, None)
+        new = Message(message.id, "", locations=message.locations, auto_comments=message.auto_comments,
+                      context=message.context)
+        if prev is not None:
+            new.string = prev.string
+            new.user_comments = prev.user_comments
+            new.flags = set(prev.flags) - {"fuzzy"}
+            if prev.id != message.id and prev.string:
+                new.flags.add("fuzzy")
+                new.previous_id = [prev.id] if isinstance(prev.id, str) else list(prev.id)
+            elif "fuzzy" in prev.flags:
+                new.flags.add("fuzzy")
+                new.previous_id = list(prev.previous_id)
+        merged[message.id] = new
+    for prev in old.values():
+        merged.obsolete[(prev.id, prev.context)] = prev
+    return merged
+

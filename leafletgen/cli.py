@@ -1,0 +1,67 @@
+"""The command line: ``leafletgen`` (or ``python generate.py``) with subcommands.
+
+Exit codes: 0 success; 1 a content or catalog problem (a refused locale, an invalid
+source or catalog); 2 a usage error. User errors print one line each, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import LeafletError, UsageError
+from .project import Project
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="leafletgen", description="Multilingual, accessible patient leaflets (PDF/UA-1).")
+    parser.add_argument("--version", action="version", version=f"leafletgen {__version__}")
+    parser.add_argument("--project", type=Path, default=None,
+                        help="project folder holding leaflets/, locales/, templates/ (default: found from here)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    b = sub.add_parser("build", help="render leaflets to PDF", description=(
+        "Render every leaflet in every locale (or those selected) to out/<leaflet>/<leaflet>.<locale>.pdf. "
+        "A locale whose warnings are missing, fuzzy or fail a check is refused; the others still build."))
+    b.add_argument("-l", "--leaflet", action="append", metavar="ID", help="leaflet id to build (repeatable; default: all)")
+    b.add_argument("-L", "--locale", action="append", metavar="CODE", help="locale to build, e.g. de or pt_BR (repeatable; default: all)")
+    b.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default: a4)")
+    b.add_argument("-o", "--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    b.add_argument("--draft", action="store_true", help=(
+        "translator preview: render any locale, untranslated text in English and highlighted, "
+        "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf"))
+
+    sub.add_parser("validate", help="check the leaflet sources and report every problem")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        project = Project(args.project.resolve()) if args.project else Project.find()
+        return _dispatch(args, project)
+    except LeafletError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, project: Project) -> int:
+    from .commands import COMMANDS  # imported late: `--help` stays fast
+
+    return COMMANDS[args.command](args, project)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

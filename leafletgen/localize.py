@@ -1,0 +1,61 @@
+"""Apply catalogs: a translated copy of the leaflet model and the templates' gettext.
+
+Lookup is by msgctxt (the string id) *and* the current English text, so a
+translation made for older English never appears. Only drafts fall back to English,
+and they mark every such text so the template can highlight it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from babel.messages.catalog import Catalog
+from markupsafe import Markup, escape
+
+from .catalogs import SOURCE_LOCALE
+from .checks import by_context
+from .model import Leaflet, Text, map_texts
+
+
+def translate_leaflet(leaflet: Leaflet, catalog: Catalog | None, *, draft: bool = False) -> Leaflet:
+    """The leaflet in the catalog's language; ``catalog=None`` means the English source."""
+    if catalog is None:
+        return leaflet
+    index = by_context(catalog)
+
+    def one(text: Text) -> Text:
+        message = index.get(text.id)
+        if message is not None and message.string and not message.fuzzy and message.id == text.text:
+            return replace(text, text=str(message.string))
+        if not draft:
+            raise LookupError(f"no usable translation for {text.id}")  # the gate runs first
+        return replace(text, fallback_lang=SOURCE_LOCALE)
+
+    return map_texts(leaflet, one)
+
+
+@dataclass
+class TemplateStrings:
+    """``pgettext`` for the Jinja templates: translated text HTML-escaped, never trusted."""
+
+    catalog: Catalog | None
+
+    def __post_init__(self) -> None:
+        self._index = by_context(self.catalog)
+
+    def raw(self, context: str, message: str) -> str:
+        found = self._index.get(context)
+        if found is not None and found.string and not found.fuzzy and found.id == message:
+            return str(found.string)
+        return message
+
+    def pgettext(self, context: str, message: str) -> Markup:
+        # Jinja's newstyle gettext wraps the result in Markup and %-formats it with
+        # escaped variables; escaping here keeps translator text from becoming HTML.
+        return escape(self.raw(context, message))
+
+    def gettext(self, message: str) -> Markup:
+        return escape(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> Markup:
+        return escape(singular if n == 1 else plural)
