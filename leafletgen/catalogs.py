@@ -31,6 +31,7 @@ from .model import Leaflet
 TEMPLATES_DOMAIN = "templates"
 PROJECT = "leafletgen"
 REVIEW_HEADER = "X-Review-Status"
+REVIEWER_HEADER = "X-Reviewed-By"
 REVIEWED = "reviewed"
 NOT_REVIEWED = "not-reviewed"
 SOURCE_LOCALE = "en"
@@ -48,7 +49,7 @@ class LeafletCatalog(Catalog):
         headers = super()._get_mime_headers()
         headers[0] = ("Project-Id-Version", f"{self.project} {self.version}".strip())
         generated = headers.pop()
-        return [*headers, *self.extra_headers.items(), (generated[0], generated[1].strip())]
+        return [*headers, *self.extra_headers.items(), generated]
 
     def _set_mime_headers(self, headers: list[tuple[str, str]]) -> None:  # type: ignore[override]
         headers = list(headers)
@@ -191,13 +192,22 @@ def leaflet_template(leaflet: Leaflet, source_name: str) -> LeafletCatalog:
     return pot
 
 
+#: Python modules whose pgettext() calls belong to the templates domain (footer strings).
+PYTHON_STRING_SOURCES = (Path(__file__).with_name("render.py"),)
+
+
 def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
-    """The POT for the HTML templates, extracted with Jinja2's Babel extractor."""
+    """The POT for the HTML templates (Jinja2's extractor) and the render module's strings."""
     pot = new_template(TEMPLATES_DOMAIN)
-    for path in sorted(templates_dir.glob("**/*.j2")):
-        rel = path.relative_to(root).as_posix()
-        for line, msg, comments, ctxt in extract_from_file("jinja2", str(path), keywords=DEFAULT_KEYWORDS,
-                                                           options=_JINJA_OPTIONS):
+    sources = [("jinja2", p, _JINJA_OPTIONS) for p in sorted(templates_dir.glob("**/*.j2"))]
+    sources += [("python", p, {}) for p in PYTHON_STRING_SOURCES]
+    for method, path, options in sources:
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            rel = f"leafletgen/{path.name}"
+        for line, msg, comments, ctxt in extract_from_file(method, str(path), keywords=DEFAULT_KEYWORDS,
+                                                           options=options):
             existing = pot.get(msg, context=ctxt)
             if existing is not None:
                 existing.locations.append((rel, line))

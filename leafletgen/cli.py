@@ -40,6 +40,22 @@ def _parser() -> argparse.ArgumentParser:
         "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf"))
 
     sub.add_parser("validate", help="check the leaflet sources and report every problem")
+    sub.add_parser("extract", help="write the POT templates (one per leaflet, plus templates.pot)")
+    i = sub.add_parser("init", help="start the catalogs for a new language")
+    i.add_argument("locale", metavar="LOCALE", help="locale code, e.g. fr, pt_BR, zh_CN")
+    sub.add_parser("update", help="extract, then merge the POTs into every locale's catalogs")
+    st = sub.add_parser("status", help="per locale and leaflet: translated, fuzzy, missing, warnings, review",
+                        description="Exit 1 when any locale is incomplete (it would be refused by build).")
+    st.add_argument("-L", "--locale", action="append", metavar="CODE", help="only this locale (repeatable)")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    ch = sub.add_parser("check", help="per message: numbers, markup, placeholders, punctuation, empty",
+                        description="Prints 'locale domain msgctxt: severity: problem'. Exit 1 on a blocking problem.")
+    ch.add_argument("locale", nargs="*", metavar="LOCALE", help="locales to check (default: all)")
+    rv = sub.add_parser("review", help="mark a locale's catalogs as reviewed by a professional translator")
+    rv.add_argument("locale", metavar="LOCALE")
+    g = rv.add_mutually_exclusive_group(required=True)
+    g.add_argument("--by", metavar="NAME", help="the reviewer's name, recorded in the catalog header")
+    g.add_argument("--undo", action="store_true", help="mark as not reviewed again")
     return parser
 
 

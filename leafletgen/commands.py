@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-from .build import Outcome, build, load_leaflets
+from .build import Outcome, build, expected_messages, load_catalog, load_leaflets, template_messages
+from .catalogs import (
+    NOT_REVIEWED,
+    REVIEW_HEADER,
+    REVIEWED,
+    REVIEWER_HEADER,
+    SOURCE_LOCALE,
+    TEMPLATES_DOMAIN,
+    LeafletCatalog,
+    available_locales,
+    leaflet_template,
+    merge,
+    new_catalog,
+    parse_locale,
+    po_path,
+    pot_path,
+    read_catalog,
+    templates_template,
+    write_catalog,
+)
+from .checks import Finding, Status, catalog_status, check_catalog
+from .errors import UsageError
+from .locales import locale_info
 from .project import Project
 from .render import RenderOptions
 
@@ -43,3 +66,145 @@ COMMANDS = {
     "build": cmd_build,
     "validate": cmd_validate,
 }
+
+
+# -- translator workflow -----------------------------------------------------------------
+
+def _templates(project: Project) -> dict[str, LeafletCatalog]:
+    """Every POT as extracted now from the sources, by domain."""
+    pots = {leaflet.id: leaflet_template(leaflet, leaflet.path) for leaflet in load_leaflets(project)}
+    pots[TEMPLATES_DOMAIN] = templates_template(project.templates_dir, project.root)
+    return pots
+
+
+def cmd_extract(args: argparse.Namespace, project: Project) -> int:
+    for domain, pot in _templates(project).items():
+        path = pot_path(project.locales_dir, domain)
+        changed = write_catalog(path, pot)
+        print(f"{'wrote' if changed else 'unchanged'} {project.display(path)} ({len(pot)} messages)")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, project: Project) -> int:
+    locale = parse_locale(args.locale)
+    code = str(locale)
+    if code == SOURCE_LOCALE:
+        raise UsageError("English is the source language and needs no catalog")
+    created = 0
+    for domain, pot in _templates(project).items():
+        path = po_path(project.locales_dir, code, domain)
+        if path.exists():
+            print(f"exists   {project.display(path)} (use 'leafletgen update' to merge changes)")
+            continue
+        write_catalog(path, new_catalog(pot, locale))
+        created += 1
+        print(f"created  {project.display(path)} ({len(pot)} messages, plural forms: {locale.plural_form})")
+    print(f"{locale_info(code).name} ({code}): {created} catalog(s) created, marked not reviewed")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, project: Project) -> int:
+    pots = _templates(project)
+    for domain, pot in pots.items():
+        write_catalog(pot_path(project.locales_dir, domain), pot)
+    for code in available_locales(project.locales_dir)[1:]:
+        for domain, pot in pots.items():
+            path = po_path(project.locales_dir, code, domain)
+            old = read_catalog(path, display=project.display(path)) if path.exists() else new_catalog(
+                pot, parse_locale(code))
+            merged = merge(old, pot)
+            fuzzy = sum(1 for m in merged if m.id and m.fuzzy)
+            missing = sum(1 for m in merged if m.id and not m.string)
+            changed = write_catalog(path, merged)
+            print(f"{'updated ' if changed else 'current '} {project.display(path)}: "
+                  f"{fuzzy} fuzzy, {missing} untranslated, {len(merged.obsolete)} obsolete")
+    return 0
+
+
+def _statuses(project: Project, locales: list[str] | None) -> list[Status]:
+    leaflets = load_leaflets(project)
+    template_msgs = template_messages(project)
+    out = []
+    for code in locales or available_locales(project.locales_dir):
+        info = locale_info(code)
+        strings = load_catalog(project, code, TEMPLATES_DOMAIN)
+        for leaflet in leaflets:
+            catalog = load_catalog(project, code, leaflet.id)
+            if code == SOURCE_LOCALE:
+                total = len(expected_messages(leaflet))
+                critical = len(leaflet.safety_critical_ids())
+                out.append(Status(code, info.name, leaflet.id, total, total, 0, 0, critical, critical, 0, True))
+                continue
+            status = catalog_status(catalog, locale=code, language=info.name, domain=leaflet.id,
+                                    expected=expected_messages(leaflet),
+                                    critical_ids=leaflet.safety_critical_ids(),
+                                    reviewed=catalog is not None and catalog.reviewed)
+            out.append(status)
+        if code != SOURCE_LOCALE:
+            out.append(catalog_status(strings, locale=code, language=info.name, domain=TEMPLATES_DOMAIN,
+                                      expected=template_msgs, critical_ids=frozenset(),
+                                      reviewed=strings is not None and strings.reviewed))
+    return out
+
+
+def cmd_status(args: argparse.Namespace, project: Project) -> int:
+    statuses = _statuses(project, args.locale)
+    if args.json:
+        print(json.dumps([s.as_dict() for s in statuses], ensure_ascii=False, indent=2))
+    else:
+        header = f"{'locale':7} {'language':20} {'domain':18} {'done':>9} {'fuzzy':>5} {'todo':>5} " \
+                 f"{'warnings':>9} {'checks':>6}  {'review':12} ships"
+        print(header)
+        print("-" * len(header))
+        for s in statuses:
+            print(f"{s.locale:7} {s.language[:20]:20} {s.domain[:18]:18} {s.translated:>4}/{s.total:<4} "
+                  f"{s.fuzzy:>5} {s.untranslated:>5} {s.critical_ok:>4}/{s.critical_total:<4} {s.problems:>6}  "
+                  f"{'reviewed' if s.reviewed else 'not reviewed':12} {'yes' if s.complete else 'NO'}")
+    return 0 if all(s.complete for s in statuses) else 1
+
+
+def cmd_check(args: argparse.Namespace, project: Project) -> int:
+    leaflets = load_leaflets(project)
+    critical = {leaflet.id: leaflet.safety_critical_ids() for leaflet in leaflets}
+    findings: list[Finding] = []
+    for code in args.locale or available_locales(project.locales_dir)[1:]:
+        parse_locale(code)
+        for domain in [*critical, TEMPLATES_DOMAIN]:
+            catalog = load_catalog(project, code, domain)
+            if catalog is not None:
+                findings += check_catalog(catalog, locale=code, domain=domain,
+                                          critical_ids=critical.get(domain, frozenset()))
+    for f in findings:
+        flag = " [safety-critical]" if f.critical else ""
+        print(f"{f.locale} {f.domain} {f.msgctxt}: {f.severity}: {f.problem}{flag}")
+    errors = sum(1 for f in findings if f.severity == "error" or f.critical)
+    print(f"{len(findings)} problem(s), {errors} blocking", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_review(args: argparse.Namespace, project: Project) -> int:
+    code = str(parse_locale(args.locale))
+    paths = sorted((project.locales_dir / code / "LC_MESSAGES").glob("*.po"))
+    if not paths:
+        raise UsageError(f"no catalogs for locale {code!r} in {project.display(project.locales_dir)}")
+    for path in paths:
+        catalog = read_catalog(path, display=project.display(path))
+        if args.undo:
+            catalog.extra_headers[REVIEW_HEADER] = NOT_REVIEWED
+            catalog.extra_headers.pop(REVIEWER_HEADER, None)
+        else:
+            catalog.extra_headers[REVIEW_HEADER] = REVIEWED
+            catalog.extra_headers[REVIEWER_HEADER] = args.by
+        write_catalog(path, catalog)
+        print(f"{'not reviewed' if args.undo else 'reviewed by ' + args.by}: {project.display(path)}")
+    return 0
+
+
+COMMANDS.update({
+    "extract": cmd_extract,
+    "init": cmd_init,
+    "update": cmd_update,
+    "status": cmd_status,
+    "check": cmd_check,
+    "review": cmd_review,
+})

@@ -46,6 +46,7 @@ class PageContext:
     footer_start: Markup
     footer_end: Markup
     draft_mark: Markup
+    pharmacy: object | None = None
 
 
 def inline(text: Text) -> Markup:
@@ -79,17 +80,17 @@ def css_content(template: str, values: dict[str, str]) -> Markup:
 def page_context(leaflet: Leaflet, locale: LocaleInfo, strings: TemplateStrings, *,
                  reviewed: bool, options: RenderOptions) -> PageContext:
     """Build the typed template context for one translated leaflet."""
-    _ = strings.raw
-    revision = _("footer.revision", "Revision %(revision)s, %(date)s") % {
+    pgettext = strings.raw  # extracted into the templates domain with the templates' strings
+    revision = pgettext("footer.revision", "Revision %(revision)s, %(date)s") % {
         "revision": locale.format_number(leaflet.meta.revision),
         "date": locale.format_date(leaflet.meta.revision_date),
     }
-    page = css_content(_("footer.page", "Page %(page)s of %(pages)s"),
+    page = css_content(pgettext("footer.page", "Page %(page)s of %(pages)s"),
                        {"page": "counter(page)", "pages": "counter(pages)"})
     meta = Markup(css_string(f"{locale.name} · {revision}"))
     title = leaflet.title.text
     if options.draft:
-        title = _("draft.title", "DRAFT: %(title)s") % {"title": title}
+        title = pgettext("draft.title", "DRAFT: %(title)s") % {"title": title}
     rtl = locale.direction == "rtl"
     return PageContext(
         leaflet=leaflet, locale=locale, options=options, reviewed=reviewed, title=title,
@@ -97,7 +98,7 @@ def page_context(leaflet: Leaflet, locale: LocaleInfo, strings: TemplateStrings,
         font_stack=Markup(", ".join(css_string(f) for f in locale.fonts) + ", sans-serif"),
         footer_start=page if rtl else meta,
         footer_end=meta if rtl else page,
-        draft_mark=Markup(css_string(_("draft.mark", "DRAFT – not for patients"))) if options.draft else Markup(""),
+        draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients"))) if options.draft else Markup(""),
     )
 
 
