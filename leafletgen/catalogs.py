@@ -218,7 +218,7 @@ def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
 
 # -- init and update -------------------------------------------------------------------
 
-def new_catalog(pot: Catalog, locale: Locale) -> LeafletCatalog:
+def new_catalog(pot: Catalog, locale: str) -> LeafletCatalog:
     """A fresh PO for ``locale`` from a template: plural forms from CLDR, marked not reviewed."""
     po = LeafletCatalog(locale=locale, domain=pot.domain, project=pot.project, version=pot.version,
                         creation_date=pot.creation_date, revision_date=now(), msgid_bugs_address="",
@@ -240,7 +240,7 @@ def merge(po: LeafletCatalog, pot: Catalog) -> LeafletCatalog:
     """
     old = {m.context: m for m in po if m.id}
     old_obsolete = {m.context: m for m in po.obsolete.values()}
-    merged = LeafletCatalog(locale=po.locale, domain=pot.domain, project=pot.project, version=pot.version,
+    merged = LeafletCatalog(locale=po.locale_identifier, domain=pot.domain, project=pot.project, version=pot.version,
                             creation_date=pot.creation_date, revision_date=po.revision_date,
                             msgid_bugs_address="", last_translator=po.last_translator,
                             language_team=po.language_team, charset="utf-8", fuzzy=False,

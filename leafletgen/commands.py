@@ -86,8 +86,8 @@ def cmd_extract(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_init(args: argparse.Namespace, project: Project) -> int:
-    locale = parse_locale(args.locale)
-    code = str(locale)
+    code = args.locale.replace("-", "_")
+    locale = parse_locale(code)  # validates; the folder and Language header keep the code as given
     if code == SOURCE_LOCALE:
         raise UsageError("English is the source language and needs no catalog")
     created = 0
@@ -96,7 +96,7 @@ def cmd_init(args: argparse.Namespace, project: Project) -> int:
         if path.exists():
             print(f"exists   {project.display(path)} (use 'leafletgen update' to merge changes)")
             continue
-        write_catalog(path, new_catalog(pot, locale))
+        write_catalog(path, new_catalog(pot, code))
         created += 1
         print(f"created  {project.display(path)} ({len(pot)} messages, plural forms: {locale.plural_form})")
     print(f"{locale_info(code).name} ({code}): {created} catalog(s) created, marked not reviewed")
@@ -110,8 +110,7 @@ def cmd_update(args: argparse.Namespace, project: Project) -> int:
     for code in available_locales(project.locales_dir)[1:]:
         for domain, pot in pots.items():
             path = po_path(project.locales_dir, code, domain)
-            old = read_catalog(path, display=project.display(path)) if path.exists() else new_catalog(
-                pot, parse_locale(code))
+            old = read_catalog(path, display=project.display(path)) if path.exists() else new_catalog(pot, code)
             merged = merge(old, pot)
             fuzzy = sum(1 for m in merged if m.id and m.fuzzy)
             missing = sum(1 for m in merged if m.id and not m.string)
