@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
-from babel.messages.pofile import PoFileError, PoFileParser, write_po
+from babel.messages.pofile import PoFileError, PoFileParser, escape, unescape, write_po
 
 from .errors import CatalogError, Problem
 from .extract import leaflet_messages
@@ -116,14 +117,54 @@ def parse_catalog(data: bytes, name: str) -> LeafletCatalog:
     charset = _declared_charset(text)
     if charset is not None and charset not in ("utf-8", "utf8"):
         raise CatalogError(Problem(name, "header Content-Type", f"charset is {charset!r}; catalogs must be UTF-8"))
+    _check_syntax(text, name)
     catalog = LeafletCatalog(charset="utf-8")
     parser = PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True)
     try:
         parser.parse(io.BytesIO(data))
     except PoFileError as exc:
-        raise CatalogError(Problem(name, f"line {exc.lineno}", f"invalid PO syntax: {exc.msg}")) from None
+        raise CatalogError(Problem(name, f"line {getattr(exc, 'lineno', '?')}", f"invalid PO syntax: {exc}")) from None
     _check_duplicates(text, name)
+    _restore_previous_ids(catalog, text)
     return catalog
+
+
+def _restore_previous_ids(catalog: Catalog, text: str) -> None:
+    """Babel writes ``#| msgid`` (the English before a change) but never reads it back."""
+    previous: list[str] = []
+    collecting = False
+    found: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#| msgid "):
+            previous, collecting = [unescape(line[9:].strip())], True
+        elif collecting and line.startswith('#| "'):
+            previous.append(unescape(line[3:].strip()))
+        elif line.startswith("#|"):
+            collecting = False
+        elif line.startswith("msgctxt ") and previous:
+            found[unescape(line[8:].strip())] = "".join(previous)
+            previous, collecting = [], False
+        elif line.startswith("msgid "):
+            previous, collecting = [], False
+    for message in catalog:
+        if message.context in found and message.fuzzy:
+            message.previous_id = [found[message.context]]
+
+
+_PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
+
+
+def _check_syntax(text: str, name: str) -> None:
+    """Babel's reader accepts broken lines silently; GNU gettext does not, and neither do we."""
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("#~"):
+            line = line[2:].strip()
+        elif line.startswith("#"):
+            continue
+        if line and not _PO_LINE.match(line):
+            raise CatalogError(Problem(name, f"line {lineno}", f"invalid PO syntax: {raw.strip()[:60]!r}"))
 
 
 def _declared_charset(text: str) -> str | None:
@@ -154,12 +195,27 @@ def _check_duplicates(text: str, name: str) -> None:
 def write_catalog(path: Path, catalog: Catalog) -> bool:
     """Write a PO/POT atomically; skip the write when only the dates would change."""
     buf = io.BytesIO()
-    write_po(buf, catalog, width=76, include_previous=True, sort_output=False)
-    data = buf.getvalue()
+    # Unwrapped lines (valid PO, clean diffs). Babel wraps "#| msgid" comments mid-string,
+    # which GNU gettext and Poedit misread, so previous msgids are written here instead.
+    write_po(buf, catalog, width=0, include_previous=False, sort_output=False)
+    data = _with_previous_ids(buf.getvalue(), catalog)
     if path.exists() and _strip_dates(path.read_bytes()) == _strip_dates(data):
         return False
     atomic_write_bytes(path, data)
     return True
+
+
+def _with_previous_ids(data: bytes, catalog: Catalog) -> bytes:
+    previous = {m.context: m.previous_id[0] for m in catalog
+                if m.id and m.fuzzy and m.previous_id and m.context}
+    if not previous:
+        return data
+    out = []
+    for line in data.decode("utf-8").split("\n"):
+        if line.startswith("msgctxt ") and unescape(line[8:]) in previous:
+            out.append(f"#| msgid {escape(previous[unescape(line[8:])])}")
+        out.append(line)
+    return "\n".join(out).encode("utf-8")
 
 
 def _strip_dates(data: bytes) -> bytes:

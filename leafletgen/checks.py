@@ -90,7 +90,7 @@ def check_catalog(catalog: Catalog, *, locale: str, domain: str, critical_ids: f
                   ) -> list[Finding]:
     """Check every translated message (fuzzy ones included) of a catalog."""
     findings = []
-    for message in _messages(catalog):
+    for message in (m for m in catalog if m.id):
         if not message.string:
             continue
         critical = message.context in critical_ids

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from .catalogs import now
 from .errors import Problem, RenderError
 from .locales import LocaleInfo
 from .localize import TemplateStrings
@@ -46,6 +47,7 @@ class PageContext:
     footer_start: Markup
     footer_end: Markup
     draft_mark: Markup
+    created: str = ""
     pharmacy: object | None = None
 
 
@@ -98,6 +100,7 @@ def page_context(leaflet: Leaflet, locale: LocaleInfo, strings: TemplateStrings,
         font_stack=Markup(", ".join(css_string(f) for f in locale.fonts) + ", sans-serif"),
         footer_start=page if rtl else meta,
         footer_end=meta if rtl else page,
+        created=now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients"))) if options.draft else Markup(""),
     )
 

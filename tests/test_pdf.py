@@ -1,0 +1,81 @@
+"""Real PDFs rendered by WeasyPrint and read back: warnings text, PDF/UA-1 markers, bookmarks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from conftest import LEAFLET_ID, normalize, pdf_text
+from leafletgen.build import Report, build
+from leafletgen.model import Leaflet
+from leafletgen.project import Project
+from leafletgen.render import RenderOptions
+
+
+@pytest.fixture(scope="module")
+def english_pdf(built: tuple[Path, Report]) -> Path:
+    out, _ = built
+    return out / LEAFLET_ID / f"{LEAFLET_ID}.en.pdf"
+
+
+def test_every_safety_critical_string_is_in_the_english_pdf_text(english_pdf: Path, leaflet: Leaflet) -> None:
+    text = normalize(pdf_text(english_pdf))
+    missing = [t.id for t, critical in leaflet.texts() if critical and normalize(t.text) not in text]
+    assert missing == []
+
+
+def test_pdf_declares_pdf_ua_1_and_is_tagged(english_pdf: Path) -> None:
+    with pikepdf.open(english_pdf) as pdf:
+        assert pdf.open_metadata().get("pdfuaid:part") == "1"
+        assert pdf.Root.MarkInfo.Marked is True
+        assert "/StructTreeRoot" in pdf.Root
+        assert len(pdf.Root.StructTreeRoot.K) > 0
+
+
+def test_pdf_has_language_and_a_title_shown_as_window_title(english_pdf: Path) -> None:
+    with pikepdf.open(english_pdf) as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(pdf.docinfo.Title) == "Isotretinoin 20 mg capsules"
+
+
+def test_pdf_has_a_bookmark_for_every_section(english_pdf: Path, leaflet: Leaflet) -> None:
+    with pikepdf.open(english_pdf) as pdf, pdf.open_outline() as outline:
+        titles: list[str] = []
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop()
+            titles.append(str(item.title))
+            stack.extend(item.children)
+    for section in (leaflet.key_warning, *leaflet.sections):
+        assert section.heading.text.replace("**", "") in titles
+
+
+def test_every_page_has_a_footer_with_page_count_revision_and_language(english_pdf: Path) -> None:
+    pages = pdf_text(english_pdf).split("\f")[:-1]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "English · Revision 1, November 25, 2026" in page
+
+
+def test_letter_paper_gives_us_letter_pages(project: Project, tmp_path: Path) -> None:
+    report = build(project, tmp_path, leaflet_ids=[LEAFLET_ID], locales=["en"],
+                   options=RenderOptions(paper="letter"))
+    assert report.ok
+    with pikepdf.open(report.outcomes[0].path) as pdf:
+        box = [float(v) for v in pdf.pages[0].MediaBox]
+    assert box[2:] == pytest.approx([612, 792], abs=0.5)
+
+
+def test_same_inputs_give_the_same_pdf_bytes(project: Project, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    first = build(project, tmp_path / "a", leaflet_ids=[LEAFLET_ID], locales=["en"]).outcomes[0].path
+    second = build(project, tmp_path / "b", leaflet_ids=[LEAFLET_ID], locales=["en"]).outcomes[0].path
+    assert first is not None and second is not None
+    assert first.read_bytes() == second.read_bytes()
+    assert os.environ["SOURCE_DATE_EPOCH"] == "1764028800"
