@@ -89,7 +89,8 @@ def expected_messages(leaflet: Leaflet) -> dict[str, str]:
 def template_messages(project: Project) -> dict[str, str]:
     from .catalogs import templates_template  # extraction only when checking templates
 
-    return {m.context: m.id for m in templates_template(project.templates_dir, project.root) if m.id and m.context}
+    pot = templates_template(project.templates_dir, project.root)
+    return {m.context: str(m.id) for m in pot if m.id and m.context}
 
 
 def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,

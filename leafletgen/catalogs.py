@@ -303,7 +303,7 @@ def merge(po: LeafletCatalog, pot: Catalog) -> LeafletCatalog:
                             header_comment=po.header_comment)
     merged.extra_headers = dict(po.extra_headers)
     if po.locale is not None:
-        merged._num_plurals, merged._plural_expr = po.num_plurals, po.plural_expr
+        merged._num_plurals, merged._plural_expr = po.num_plurals, po.plural_expr  # type: ignore[assignment]
     for message in pot:
         if not message.id:
             continue
@@ -322,6 +322,6 @@ def merge(po: LeafletCatalog, pot: Catalog) -> LeafletCatalog:
                 new.previous_id = list(prev.previous_id)
         merged[message.id] = new
     for prev in old.values():
-        merged.obsolete[(prev.id, prev.context)] = prev
+        merged.obsolete[(str(prev.id), str(prev.context))] = prev
     return merged
 

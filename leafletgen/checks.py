@@ -94,8 +94,9 @@ def check_catalog(catalog: Catalog, *, locale: str, domain: str, critical_ids: f
         if not message.string:
             continue
         critical = message.context in critical_ids
-        for severity, problem in check_translation(message.id, message.string, locale=locale, critical=critical):
-            findings.append(Finding(locale, domain, message.context or message.id, problem, severity, critical))
+        source, translation = str(message.id), str(message.string)
+        for severity, problem in check_translation(source, translation, locale=locale, critical=critical):
+            findings.append(Finding(locale, domain, message.context or source, problem, severity, critical))
     return findings
 
 
@@ -125,7 +126,8 @@ def gate(catalog: Catalog | None, *, locale: str, domain: str, expected: dict[st
         elif message.fuzzy:
             refuse(f"{label}fuzzy: the English changed, review the translation", kind="fuzzy")
         else:
-            for severity, problem in check_translation(english, message.string, locale=locale, critical=critical):
+            for severity, problem in check_translation(english, str(message.string), locale=locale,
+                                                       critical=critical):
                 if severity == "error" or critical:
                     refuse(problem, severity)
     return refusals

@@ -31,8 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="render leaflets to PDF", description=(
         "Render every leaflet in every locale (or those selected) to out/<leaflet>/<leaflet>.<locale>.pdf. "
         "A locale whose warnings are missing, fuzzy or fail a check is refused; the others still build."))
-    b.add_argument("-l", "--leaflet", action="append", metavar="ID", help="leaflet id to build (repeatable; default: all)")
-    b.add_argument("-L", "--locale", action="append", metavar="CODE", help="locale to build, e.g. de or pt_BR (repeatable; default: all)")
+    b.add_argument("-l", "--leaflet", action="append", metavar="ID",
+                   help="leaflet id to build (repeatable; default: all)")
+    b.add_argument("-L", "--locale", action="append", metavar="CODE",
+                   help="locale to build, e.g. de or pt_BR (repeatable; default: all)")
     b.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default: a4)")
     b.add_argument("-o", "--out", type=Path, default=Path("out"), help="output folder (default: out)")
     b.add_argument("--draft", action="store_true", help=(

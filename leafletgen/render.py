@@ -101,7 +101,7 @@ def page_context(leaflet: Leaflet, locale: LocaleInfo, strings: TemplateStrings,
         footer_start=page if rtl else meta,
         footer_end=meta if rtl else page,
         created=now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-        draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients"))) if options.draft else Markup(""),
+        draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients")) if options.draft else ""),
     )
 
 

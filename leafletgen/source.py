@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import LEAFLET_ID, ROOT
+from test_source import GOOD
+
 from leafletgen.catalogs import (
     REVIEW_HEADER,
     merge,
@@ -22,7 +23,6 @@ from leafletgen.cli import main
 from leafletgen.errors import CatalogError
 from leafletgen.extract import SAFETY_COMMENT, extract_leaflet
 from leafletgen.project import Project
-from test_source import GOOD
 
 
 class _Named:
@@ -109,7 +109,8 @@ def test_written_catalogs_pass_msgfmt_check(tmp_path: Path) -> None:
     assert read_catalog(path).extra_headers[REVIEW_HEADER] == "not-reviewed"
 
 
-@pytest.mark.parametrize("po", sorted((ROOT / "locales").glob("*/LC_MESSAGES/*.po")), ids=lambda p: p.parent.parent.name + "/" + p.name)
+@pytest.mark.parametrize("po", sorted((ROOT / "locales").glob("*/LC_MESSAGES/*.po")),
+                         ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_repository_catalogs_pass_msgfmt_check(po: Path) -> None:
     result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -117,10 +118,13 @@ def test_repository_catalogs_pass_msgfmt_check(po: Path) -> None:
 
 @pytest.mark.parametrize(("data", "expected"), [
     (b'msgid "a"\nmsgstr b\n', "x.po: line 2: invalid PO syntax: 'msgstr b'"),
-    (b"\xef\xbb\xbfmsgid \"\"\nmsgstr \"\"\n", "x.po: line 1: starts with a byte order mark (BOM); save as UTF-8 without BOM"),
-    (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n', "x.po: header Content-Type: charset is 'iso-8859-1'; catalogs must be UTF-8"),
+    (b"\xef\xbb\xbfmsgid \"\"\nmsgstr \"\"\n",
+     "x.po: line 1: starts with a byte order mark (BOM); save as UTF-8 without BOM"),
+    (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n',
+     "x.po: header Content-Type: charset is 'iso-8859-1'; catalogs must be UTF-8"),
     (b'msgid "caf\xe9"\nmsgstr ""\n', "x.po: line 1: not valid UTF-8; catalogs must be saved as UTF-8"),
-    (b'msgctxt "a"\nmsgid "x"\nmsgstr "y"\n\nmsgctxt "a"\nmsgid "x"\nmsgstr "z"\n', 'x.po: line 6: duplicate message "a" (first at line 2)'),
+    (b'msgctxt "a"\nmsgid "x"\nmsgstr "y"\n\nmsgctxt "a"\nmsgid "x"\nmsgstr "z"\n',
+     'x.po: line 6: duplicate message "a" (first at line 2)'),
 ])
 def test_defective_po_files_are_refused_with_file_and_line(data: bytes, expected: str) -> None:
     with pytest.raises(CatalogError) as info:

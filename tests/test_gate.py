@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import LEAFLET_ID, normalize, pdf_text
+
 from leafletgen.build import build
 from leafletgen.catalogs import po_path, read_catalog, write_catalog
 from leafletgen.cli import main
@@ -61,7 +61,8 @@ def test_complete_locale_builds(complete: Project, tmp_path: Path) -> None:
 def test_fuzzy_warning_is_refused(complete: Project, tmp_path: Path) -> None:
     edit(complete, CRITICAL_ID, lambda m: m.flags.add("fuzzy"))
     assert refusal_lines(complete, tmp_path) == [
-        f"{LOCALE} {LEAFLET_ID} {CRITICAL_ID}: safety-critical message fuzzy: the English changed, review the translation"]
+        f"{LOCALE} {LEAFLET_ID} {CRITICAL_ID}: safety-critical message fuzzy: "
+        "the English changed, review the translation"]
 
 
 def test_missing_warning_is_refused(complete: Project, tmp_path: Path) -> None:
@@ -71,7 +72,8 @@ def test_missing_warning_is_refused(complete: Project, tmp_path: Path) -> None:
 
 
 def test_changed_number_in_a_warning_is_refused(complete: Project, tmp_path: Path) -> None:
-    edit(complete, "before.pregnancy.bc-timing", lambda m: setattr(m, "string", m.string.replace("1 month", "2 months", 1)))
+    edit(complete, "before.pregnancy.bc-timing",
+         lambda m: setattr(m, "string", m.string.replace("1 month", "2 months", 1)))
     assert refusal_lines(complete, tmp_path) == [
         f"{LOCALE} {LEAFLET_ID} before.pregnancy.bc-timing: numbers differ from the source (missing 1; unexpected 2)"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import LEAFLET_ID, normalize, pdf_text
+
 from leafletgen.build import Report, build
 from leafletgen.model import Leaflet
 from leafletgen.project import Project

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from itertools import pairwise
 
 from leafletgen.locales import locale_info
 from leafletgen.localize import TemplateStrings
@@ -44,7 +45,7 @@ def test_headings_start_at_h1_and_skip_no_level(project: Project, leaflet: Leafl
     parser.feed(html_for(project, leaflet))
     levels = [int(tag[1]) for tag, _ in parser.tags if re.fullmatch(r"h[1-6]", tag)]
     assert levels[0] == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert all(b - a <= 1 for a, b in pairwise(levels))
     assert levels.count(2) == len(leaflet.sections) + 1  # key warning + each section
 
 

@@ -1,0 +1,59 @@
+"""The product's promise: every locale carries the full warnings section, in the PDF itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import LEAFLET_ID, all_locales, normalize, pdf_text
+
+from leafletgen.build import Report, load_catalog, refusals_for, template_messages
+from leafletgen.catalogs import TEMPLATES_DOMAIN
+from leafletgen.locales import locale_info
+from leafletgen.localize import translate_leaflet
+from leafletgen.model import Leaflet
+from leafletgen.project import Project
+
+# WeasyPrint 70 maps each glyph to one Unicode string for the whole font, so text built
+# from multi-glyph clusters (Indic conjuncts and vowel signs, Arabic marks, Nastaliq
+# ligatures) reads back wrong from the PDF's text layer. Tracked as its own issue; the
+# mark is strict, so the day the text layer is fixed these tests fail until it is removed.
+TEXT_LAYER_BROKEN = {"ar", "ur", "hi", "bn"}
+
+
+def _text_layer_param(locale: str) -> object:
+    if locale in TEXT_LAYER_BROKEN:
+        return pytest.param(locale, marks=pytest.mark.xfail(
+            strict=True, reason="WeasyPrint text layer loses marks in multi-glyph clusters"))
+    return locale
+
+
+@pytest.mark.parametrize("locale", all_locales())
+def test_locale_warnings_are_translated_current_and_checked(project: Project, leaflet: Leaflet,
+                                                             locale: str) -> None:
+    catalog = load_catalog(project, locale, leaflet.id)
+    strings = load_catalog(project, locale, TEMPLATES_DOMAIN)
+    assert [str(f) for f in refusals_for(project, leaflet, locale, catalog, strings,
+                                         template_messages(project))] == []
+
+
+@pytest.mark.parametrize("locale", all_locales())
+def test_locale_pdf_builds_with_its_language_and_direction(built: tuple[Path, Report], locale: str) -> None:
+    out, report = built
+    outcome = next(o for o in report.outcomes if o.locale == locale and o.leaflet == LEAFLET_ID)
+    assert outcome.status == "built", outcome.problems
+    info = locale_info(locale)
+    with pikepdf.open(out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}.pdf") as pdf:
+        assert str(pdf.Root.Lang) == info.tag
+    assert (info.direction == "rtl") == (locale in {"ar", "ur"})
+
+
+@pytest.mark.parametrize("locale", [_text_layer_param(loc) for loc in all_locales()])
+def test_every_warning_is_in_the_locale_pdf_text(project: Project, leaflet: Leaflet,
+                                                  built: tuple[Path, Report], locale: str) -> None:
+    out, _ = built
+    translated = translate_leaflet(leaflet, load_catalog(project, locale, leaflet.id))
+    text = normalize(pdf_text(out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}.pdf"))
+    missing = [t.id for t, critical in translated.texts() if critical and normalize(t.text) not in text]
+    assert missing == []
