@@ -16,6 +16,7 @@ from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, LeafletCatalog, available
 from .checks import Finding, gate
 from .errors import LeafletError, Problem, UsageError
 from .files import atomic_write_bytes
+from .fonts import check_coverage
 from .locales import locale_info
 from .localize import TemplateStrings, translate_leaflet
 from .model import Leaflet
@@ -117,7 +118,9 @@ def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderO
     reviewed = locale == SOURCE_LOCALE or (catalog is not None and catalog.reviewed)
     context = page_context(translated, info, template_strings, reviewed=reviewed, options=options)
     html = render_html(project.templates_dir, context, template_strings)
-    return render_pdf(html, base_dir=project.templates_dir, name=f"{leaflet.id} {locale}")
+    name = f"{leaflet.id} {locale}"
+    check_coverage(html, info.fonts, name=name, sources=((t.id, t.text) for t, _ in translated.texts()))
+    return render_pdf(html, base_dir=project.templates_dir, name=name)
 
 
 def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None = None,

@@ -97,7 +97,7 @@ def page_context(leaflet: Leaflet, locale: LocaleInfo, strings: TemplateStrings,
     return PageContext(
         leaflet=leaflet, locale=locale, options=options, reviewed=reviewed, title=title,
         page_size=PAPER_SIZES[options.paper],
-        font_stack=Markup(", ".join(css_string(f) for f in locale.fonts) + ", sans-serif"),
+        font_stack=Markup(", ".join(css_string(f) for f in locale.fonts)),
         footer_start=page if rtl else meta,
         footer_end=meta if rtl else page,
         created=now().strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -156,3 +156,14 @@ def test_check_reports_locale_domain_context_and_problem(complete: Project,
     out = capsys.readouterr().out
     assert (f"{LOCALE} {LEAFLET_ID} key.not-if-pregnant: error: bold markup '**' differs: source has 1, "
             "translation 0 [safety-critical]") in out
+
+
+def test_character_no_font_covers_refuses_the_locale_naming_it(complete: Project, tmp_path: Path) -> None:
+    edit(complete, "what.intro", lambda m: setattr(m, "string", m.string + " 𓀀"))
+    report = build(complete, tmp_path, locales=[LOCALE])
+    outcome = report.outcomes[0]
+    assert outcome.status == "failed"
+    assert outcome.problems == (
+        f"{LEAFLET_ID} {LOCALE}: what.intro: character U+13000 EGYPTIAN HIEROGLYPH A001 ('𓀀') "
+        "is in no font of this locale (Noto Sans)",)
+    assert not list(tmp_path.rglob("*.pdf"))
