@@ -109,18 +109,25 @@ def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: Leafl
     return found
 
 
-def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
-               catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> bytes:
-    """HTML and PDF for one leaflet in one locale (the gate has run already)."""
+def leaflet_html(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
+                 catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> str:
+    """The HTML for one leaflet in one locale, its characters checked against the locale's fonts."""
     info = locale_info(locale)
     translated = translate_leaflet(leaflet, catalog, draft=options.draft)
     template_strings = TemplateStrings(strings)
     reviewed = locale == SOURCE_LOCALE or (catalog is not None and catalog.reviewed)
     context = page_context(translated, info, template_strings, reviewed=reviewed, options=options)
     html = render_html(project.templates_dir, context, template_strings)
-    name = f"{leaflet.id} {locale}"
-    check_coverage(html, info.fonts, name=name, sources=((t.id, t.text) for t, _ in translated.texts()))
-    return render_pdf(html, base_dir=project.templates_dir, name=name)
+    check_coverage(html, info.fonts, name=f"{leaflet.id} {locale}",
+                   sources=((t.id, t.text) for t, _ in translated.texts()))
+    return html
+
+
+def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
+               catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> bytes:
+    """HTML and PDF for one leaflet in one locale (the gate has run already)."""
+    html = leaflet_html(project, leaflet, locale, options, catalog, strings)
+    return render_pdf(html, base_dir=project.templates_dir, name=f"{leaflet.id} {locale}")
 
 
 def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None = None,

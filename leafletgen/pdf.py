@@ -9,16 +9,20 @@ fails the render: a leaflet is printed exactly as designed or not at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .errors import Problem, RenderError
+from .textlayer import add_actual_text
 
 
 class RefusedURL(FatalURLFetchingError):
@@ -70,18 +74,42 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-def render_pdf(html: str, *, base_dir: Path, name: str) -> bytes:
-    """Render HTML to PDF/UA-1 bytes; ``base_dir`` is the only folder that may be read."""
+def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True) -> bytes:
+    """Render HTML to PDF/UA-1 bytes; ``base_dir`` is the only folder that may be read.
+
+    ``exact_text`` adds /ActualText so the text layer reads back exactly (textlayer.py);
+    turned off only to measure the difference.
+    """
     fetcher = LocalOnlyFetcher(base_dir)
+    options = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
     try:
         with _weasyprint_warnings_as_errors(name):
-            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-            pdf = document.write_pdf(pdf_variant="pdf/ua-1", font_config=_font_config(),
-                                     uncompressed_pdf=False)
+            source = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
+            document = source.render(font_config=_font_config(), **options)
+            pdf = document.write_pdf(**options)
     except RefusedURL as exc:
         raise RenderError(Problem(name, "", str(exc))) from None
     assert pdf is not None
-    return pdf
+    if not exact_text:
+        return pdf
+    return add_actual_text(pdf, [list(_fragment_texts(page._page_box)) for page in document.pages], name=name)
+
+
+def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool]]:
+    """(text, right-to-left) of every text fragment under ``box``, in the order WeasyPrint tags them.
+
+    Mirrors the traversal of WeasyPrint's structure tree builder: line boxes are
+    flattened, every other box is visited depth first, absolute boxes through their
+    placeholder.
+    """
+    if isinstance(box, AbsolutePlaceholder):
+        box = box._box
+    for child in getattr(box, "children", ()):
+        for kid in (child.children if isinstance(child, boxes.LineBox) else [child]):
+            if isinstance(kid, boxes.TextBox):
+                yield kid.text, kid.style["direction"] == "rtl"
+            else:
+                yield from _fragment_texts(kid)
 
 
 def engine_version() -> str:
