@@ -54,8 +54,8 @@ def marked_content_text(page: pikepdf.Page) -> dict[int, str]:
     texts: dict[int, list[str]] = {}
     stack: list[int | None] = []
     current: tuple[dict[int, str], int] = ({}, 2)
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
+    for instruction in pikepdf.parse_content_stream(page):
+        operands, op = list(instruction.operands), str(instruction.operator)
         if op == "BDC":
             props = operands[1] if len(operands) > 1 else None
             mcid = int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props else None
@@ -67,7 +67,8 @@ def marked_content_text(page: pikepdf.Page) -> dict[int, str]:
         elif op == "Tf":
             key = str(operands[0])
             if key not in cmaps:
-                cmaps[key] = _to_unicode_map(fonts[key]) if key in fonts else ({}, 2)
+                font = fonts.get(key)
+                cmaps[key] = _to_unicode_map(font) if isinstance(font, pikepdf.Dictionary) else ({}, 2)
             current = cmaps[key]
         elif op in ("Tj", "TJ", "'", '"'):
             mcid = next((m for m in reversed(stack) if m is not None), None)
@@ -93,7 +94,7 @@ def structure_text(pdf: pikepdf.Pdf) -> str:
             content[number] = marked_content_text(pdf.pages[number])
         return content[number].get(mcid, "")
 
-    def walk(node: pikepdf.Object, page: pikepdf.Object | None) -> Iterator[str]:
+    def walk(node: pikepdf.Object | int, page: pikepdf.Object | None) -> Iterator[str]:
         if isinstance(node, int):
             if page is not None:
                 yield page_text(page, node)

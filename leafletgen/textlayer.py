@@ -68,7 +68,8 @@ def add_actual_text(data: bytes, page_texts: Sequence[Sequence[tuple[str, bool]]
 def _mark_content(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str]) -> None:
     instructions = pikepdf.parse_content_stream(page)
     changed = []
-    for operands, operator in instructions:
+    for instruction in instructions:
+        operands, operator = list(instruction.operands), instruction.operator
         if (str(operator) == "BDC" and len(operands) == 2 and operands[0] == "/Span"
                 and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]):
             mcid = int(operands[1].MCID)
