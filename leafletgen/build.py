@@ -1,26 +1,36 @@
 """The build: gather and validate everything first, then render and write.
 
-For each leaflet x locale: load the catalogs, run the warnings gate (refuse the
-locale if any needed message is missing, fuzzy, outdated or fails a check), translate
-the model, render HTML, render the PDF, write it atomically.
+1. Gather: load and validate the leaflets; per leaflet x locale compute the build key
+   (cache.py). An output whose key is unchanged is skipped. Otherwise load the
+   catalogs and run the warnings gate: a locale with any needed message missing,
+   fuzzy, outdated or failing a check is refused, one line per message.
+2. Render: the remaining jobs run in worker processes (one per core by default), each
+   reusing its loaded fonts, templates and leaflets; every PDF is written atomically.
+3. Record: the manifest next to the outputs gets each new PDF's key, sha256, size, time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+from .cache import Entry, Manifest, build_environment, digest_files, engine_fingerprint, key_of
 from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, LeafletCatalog, available_locales, po_path, read_catalog
 from .checks import Finding, gate
 from .errors import LeafletError, Problem, UsageError
 from .files import atomic_write_bytes
-from .fonts import check_coverage
+from .fonts import check_coverage, font_file
 from .locales import locale_info
 from .localize import TemplateStrings, translate_leaflet
 from .model import Leaflet
-from .pdf import render_pdf
 from .project import Project
 from .render import PAPER_SIZES, RenderOptions, page_context, render_html
 from .source import leaflet_paths, load_leaflet
@@ -30,11 +40,13 @@ from .source import leaflet_paths, load_leaflet
 class Outcome:
     leaflet: str
     locale: str
-    status: str                      # "built", "refused" or "failed"
+    status: str                      # "built", "skipped", "refused" or "failed"
     path: Path | None = None
     problems: tuple[str, ...] = ()
     seconds: float = 0.0
     size: int = 0
+    key: str = ""
+    sha256: str = ""
 
 
 @dataclass
@@ -126,52 +138,152 @@ def leaflet_html(project: Project, leaflet: Leaflet, locale: str, options: Rende
 def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
                catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> bytes:
     """HTML and PDF for one leaflet in one locale (the gate has run already)."""
+    from .pdf import render_pdf  # WeasyPrint is imported only where something is rendered
+
     html = leaflet_html(project, leaflet, locale, options, catalog, strings)
     return render_pdf(html, base_dir=project.templates_dir, name=f"{leaflet.id} {locale}")
 
 
+@dataclass(frozen=True)
+class Job:
+    """One PDF to render; picklable, so it can go to a worker process."""
+
+    root: Path
+    leaflet: str
+    locale: str
+    options: RenderOptions
+    path: Path
+    key: str
+
+
+def build_key(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions, templates: str) -> str:
+    """The key of everything that shapes this PDF (see cache.py)."""
+    fonts = []
+    for family in locale_info(locale).fonts:
+        path, index = font_file(family)
+        stat = os.stat(path)
+        fonts.append(f"{family}:{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}")
+    catalogs = [po_path(project.locales_dir, locale, d) for d in (leaflet.id, TEMPLATES_DOMAIN)]
+    return key_of({
+        "source": digest_files([project.leaflets_dir / f"{leaflet.id}.yaml"]),
+        "catalogs": digest_files(catalogs) if locale != SOURCE_LOCALE else "",
+        "templates": templates,
+        "options": repr(options),
+        "locale": locale,
+        "engine": engine_fingerprint(),
+        "fonts": "|".join(fonts),
+        "environment": build_environment(),
+    })
+
+
 def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None = None,
           locales: Iterable[str] | None = None, options: RenderOptions | None = None,
+          jobs: int | None = None, force: bool = False,
           progress: Callable[[Outcome], None] | None = None) -> Report:
     """Build the selected leaflets x locales into ``out_dir``; one Outcome per pair."""
     options = options or RenderOptions()
     if options.paper not in PAPER_SIZES:
         raise UsageError(f"unknown paper size {options.paper!r} (choose from: {', '.join(PAPER_SIZES)})")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
     started = time.perf_counter()
-    leaflets = load_leaflets(project, leaflet_ids)
-    known = available_locales(project.locales_dir)
-    wanted = list(locales) if locales else known
-    for code in wanted:
-        locale_info(code)  # validates the code and that a font stack exists
     report = Report()
-    template_msgs = template_messages(project)
-    for locale in wanted:
-        for leaflet in leaflets:
-            outcome = _build_pair(project, out_dir, leaflet, locale, options, template_msgs)
-            report.outcomes.append(outcome)
-            if progress:
-                progress(outcome)
+
+    def done(outcome: Outcome) -> None:
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+
+    todo = _gather(project, out_dir, leaflet_ids, locales, options, force, done)
+    built: list[tuple[Path, Entry]] = []
+    for outcome in _render_all(todo, jobs):
+        if outcome.status == "built" and outcome.path is not None:
+            built.append((outcome.path, Entry(outcome.key, outcome.sha256, outcome.size, round(outcome.seconds, 3))))
+        done(outcome)
+    Manifest(out_dir).record(built)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build_pair(project: Project, out_dir: Path, leaflet: Leaflet, locale: str, options: RenderOptions,
-                template_msgs: dict[str, str]) -> Outcome:
+def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, locales: Iterable[str] | None,
+            options: RenderOptions, force: bool, done: Callable[[Outcome], None]) -> list[Job]:
+    """Validate everything and decide, per leaflet x locale: skip, refuse, or render."""
+    leaflets = load_leaflets(project, leaflet_ids)
+    wanted = list(dict.fromkeys(locales)) if locales else available_locales(project.locales_dir)
+    for code in wanted:
+        locale_info(code)  # validates the code and that a font stack exists
+    manifest = Manifest(out_dir)
+    templates = digest_files(sorted(p for p in project.templates_dir.rglob("*") if p.is_file()))
+    template_msgs: dict[str, str] | None = None
+    todo = []
+    for locale in wanted:
+        for leaflet in leaflets:
+            path = output_path(out_dir, leaflet.id, locale, options)
+            try:
+                key = build_key(project, leaflet, locale, options, templates)
+                if not force and manifest.is_current(path, key):
+                    done(Outcome(leaflet.id, locale, "skipped", path, size=path.stat().st_size))
+                    continue
+                if not options.draft and locale != SOURCE_LOCALE:
+                    if template_msgs is None:
+                        template_msgs = template_messages(project)
+                    refused = refusals_for(project, leaflet, locale, load_catalog(project, locale, leaflet.id),
+                                           load_catalog(project, locale, TEMPLATES_DOMAIN), template_msgs)
+                    if refused:
+                        done(Outcome(leaflet.id, locale, "refused", problems=tuple(str(f) for f in refused)))
+                        continue
+            except LeafletError as exc:
+                done(Outcome(leaflet.id, locale, "failed", problems=tuple(str(p) for p in exc.problems)))
+                continue
+            todo.append(Job(project.root, leaflet.id, locale, options, path, key))
+    return todo
+
+
+def _cost(job: Job) -> int:
+    """Rough relative render cost, so the slowest jobs start first."""
+    script = locale_info(job.locale)
+    return 3 if script.script == "Hans" or "Noto Nastaliq Urdu" in script.fonts else 1
+
+
+def _render_all(todo: list[Job], jobs: int | None) -> Iterable[Outcome]:
+    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    if workers <= 1:
+        yield from (_run_job(job) for job in todo)
+        return
+    ordered = sorted(todo, key=_cost, reverse=True)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_run_job, job): job for job in ordered}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                yield Outcome(job.leaflet, job.locale, "failed", problems=(
+                    f"{job.leaflet} {job.locale}: the render worker died (out of memory or killed)",))
+
+
+@lru_cache(maxsize=32)
+def _cached_leaflet(path: Path, mtime_ns: int, display: str) -> Leaflet:
+    return load_leaflet(path, display_name=display)
+
+
+def _run_job(job: Job) -> Outcome:
+    """Render and write one PDF; runs in a worker process (or in-process for one job)."""
     started = time.perf_counter()
+    project = Project(job.root)
+    source = project.leaflets_dir / f"{job.leaflet}.yaml"
     try:
-        catalog = load_catalog(project, locale, leaflet.id)
-        strings = load_catalog(project, locale, TEMPLATES_DOMAIN)
-        if not options.draft:
-            refused = refusals_for(project, leaflet, locale, catalog, strings, template_msgs)
-            if refused:
-                return Outcome(leaflet.id, locale, "refused", problems=tuple(str(f) for f in refused))
-        pdf = render_one(project, leaflet, locale, options, catalog, strings)
-        path = output_path(out_dir, leaflet.id, locale, options)
-        atomic_write_bytes(path, pdf)
+        leaflet = _cached_leaflet(source, source.stat().st_mtime_ns, project.display(source))
+        catalog = load_catalog(project, job.locale, leaflet.id)
+        strings = load_catalog(project, job.locale, TEMPLATES_DOMAIN)
+        pdf = render_one(project, leaflet, job.locale, job.options, catalog, strings)
+        atomic_write_bytes(job.path, pdf)
     except LeafletError as exc:
-        return Outcome(leaflet.id, locale, "failed", problems=tuple(str(p) for p in exc.problems))
+        return Outcome(job.leaflet, job.locale, "failed", problems=tuple(str(p) for p in exc.problems))
     except OSError as exc:
-        where = project.display(Path(exc.filename)) if exc.filename else project.display(out_dir)
-        problem = Problem(where, "", f"cannot write: {exc.strerror}")
-        return Outcome(leaflet.id, locale, "failed", problems=(str(problem),))
-    return Outcome(leaflet.id, locale, "built", path, seconds=time.perf_counter() - started, size=len(pdf))
+        where = Path(exc.filename) if exc.filename else job.path.parent
+        problem = Problem(project.display(where), "", f"cannot write: {exc.strerror}")
+        return Outcome(job.leaflet, job.locale, "failed", problems=(str(problem),))
+    return Outcome(job.leaflet, job.locale, "built", job.path, seconds=time.perf_counter() - started,
+                   size=len(pdf), key=job.key, sha256=hashlib.sha256(pdf).hexdigest())

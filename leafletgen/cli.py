@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="locale to build, e.g. de or pt_BR (repeatable; default: all)")
     b.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default: a4)")
     b.add_argument("-o", "--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    b.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="render in N worker processes (default: one per core)")
+    b.add_argument("--force", action="store_true",
+                   help="rebuild every PDF even when nothing that shapes it has changed")
     b.add_argument("--draft", action="store_true", help=(
         "translator preview: render any locale, untranslated text in English and highlighted, "
         "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf"))

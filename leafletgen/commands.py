@@ -34,21 +34,48 @@ from .render import RenderOptions
 
 
 def _print_outcome(outcome: Outcome) -> None:
-    if outcome.status == "built":
-        assert outcome.path is not None
-        print(f"built    {outcome.path}  ({outcome.size // 1024} KB, {outcome.seconds:.2f} s)")
+    if outcome.status in ("built", "skipped"):
+        print(f"{outcome.status:8} {outcome.path}  ({outcome.size // 1024} KB"
+              + (f", {outcome.seconds:.2f} s)" if outcome.status == "built" else ")"))
     else:
-        print(f"{outcome.status:8} {outcome.leaflet} {outcome.locale}", file=sys.stderr)
-        for problem in outcome.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(outcome)
+
+
+def _print_problems(outcome: Outcome) -> None:
+    print(f"{outcome.status:8} {outcome.leaflet} {outcome.locale}", file=sys.stderr)
+    for problem in outcome.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+class _ProgressBar:
+    """A progress bar on a terminal; problems are still printed in full above it."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(unit="pdf", desc="building", leave=False, file=sys.stderr)
+
+    def __call__(self, outcome: Outcome) -> None:
+        if outcome.status in ("refused", "failed"):
+            self.bar.clear()
+            _print_problems(outcome)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def cmd_build(args: argparse.Namespace, project: Project) -> int:
     options = RenderOptions(paper=args.paper, draft=args.draft)
-    report = build(project, args.out, leaflet_ids=args.leaflet, locales=args.locale, options=options,
-                   progress=_print_outcome)
-    print(f"{report.count('built')} built, {report.count('refused')} refused, "
-          f"{report.count('failed')} failed in {report.seconds:.1f} s")
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    try:
+        report = build(project, args.out, leaflet_ids=args.leaflet, locales=args.locale, options=options,
+                       jobs=args.jobs, force=args.force, progress=bar or _print_outcome)
+    finally:
+        if bar:
+            bar.close()
+    print(f"{report.count('built')} built, {report.count('skipped')} skipped (unchanged), "
+          f"{report.count('refused')} refused, {report.count('failed')} failed in {report.seconds:.1f} s")
     return 0 if report.ok else 1
 
 

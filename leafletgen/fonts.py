@@ -7,44 +7,84 @@ rendering, naming the characters, where they come from, and the fonts tried.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
+import os
 import subprocess
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
 from .errors import Problem, RenderError
+from .files import atomic_write_bytes
 
 #: Characters that are never drawn: whitespace, controls, format marks (ZWJ, ZWNJ, bidi, soft hyphen).
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 
 @cache
+def installed_fonts() -> dict[str, tuple[str, int]]:
+    """Every regular face fontconfig knows, by family name: (path, index in a collection)."""
+    try:
+        result = subprocess.run(["fc-list", "-f", "%{family[0]}|%{file}|%{index}\n", ":style=Regular"],
+                                capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise RenderError(Problem("", "fontconfig", f"fc-list is not usable: {exc}")) from None
+    found: dict[str, tuple[str, int]] = {}
+    for line in sorted(result.stdout.splitlines()):
+        family, _, rest = line.partition("|")
+        path, _, index = rest.rpartition("|")
+        if family and path:
+            found.setdefault(family, (path, int(index or 0)))
+    return found
+
+
 def font_file(family: str) -> tuple[str, int]:
     """The regular face of ``family`` as fontconfig resolves it: (path, index in a collection)."""
     try:
-        result = subprocess.run(["fc-list", "-f", "%{file}|%{index}\n", f"{family}:style=Regular"],
-                                capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise RenderError(Problem("", f"font {family!r}", f"fontconfig is not usable: {exc}")) from None
-    lines = sorted(line for line in result.stdout.splitlines() if "|" in line)
-    if not lines:
-        raise RenderError(Problem("", f"font {family!r}", "not installed (run `make setup`)"))
-    path, _, index = lines[0].partition("|")
-    return path, int(index or 0)
+        return installed_fonts()[family]
+    except KeyError:
+        raise RenderError(Problem("", f"font {family!r}", "not installed (run `make setup`)")) from None
 
 
 @cache
 def coverage(family: str) -> frozenset[int]:
-    """The code points the family's regular face maps to glyphs."""
+    """The code points the family's regular face maps to glyphs (cached on disk per font file)."""
     path, index = font_file(family)
+    stat = os.stat(path)
+    cache_file = _cache_dir() / f"cmap-{Path(path).name}-{index}-{stat.st_size}-{stat.st_mtime_ns}.json"
+    try:
+        ranges = json.loads(cache_file.read_text())
+        return frozenset(c for start, end in ranges for c in range(start, end + 1))
+    except (OSError, ValueError):
+        pass
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
-        return frozenset(font.getBestCmap())
+        points = frozenset(font.getBestCmap())
     finally:
         font.close()
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(cache_file, json.dumps(_ranges(points)).encode())
+    return points
+
+
+def _ranges(points: frozenset[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for point in sorted(points):
+        if out and out[-1][1] == point - 1:
+            out[-1] = (out[-1][0], point)
+        else:
+            out.append((point, point))
+    return out
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "leafletgen"
 
 
 def visible_characters(text: str) -> set[str]:

@@ -19,6 +19,7 @@ from .model import QA, Block, Bullets, Leaflet, Meta, Paragraph, Section, Source
 MAX_SOURCE_BYTES = 1_000_000
 FORMAT_VERSION = 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same nodes and marks
 _BLOCK_KINDS = ("paragraph", "subheading", "bullets", "steps", "qa", "table")
 
 
@@ -43,7 +44,7 @@ def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = Non
         except UnicodeDecodeError as exc:
             raise SourceError(Problem(name, f"byte {exc.start}", "not valid UTF-8")) from None
     try:
-        root = yaml.compose(data, Loader=yaml.SafeLoader)
+        root = yaml.compose(data, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import LEAFLET_ID, ROOT
-from test_source import GOOD
 
 from leafletgen.catalogs import (
     REVIEW_HEADER,
@@ -23,6 +21,9 @@ from leafletgen.cli import main
 from leafletgen.errors import CatalogError
 from leafletgen.extract import SAFETY_COMMENT, extract_leaflet
 from leafletgen.project import Project
+
+from conftest import LEAFLET_ID, ROOT
+from test_source import GOOD
 
 
 class _Named:

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import LEAFLET_ID, ROOT
 
 from leafletgen.cli import main
 from leafletgen.project import Project
+
+from conftest import LEAFLET_ID, ROOT
 
 
 def test_build_writes_the_english_pdf_to_the_documented_path(project: Project, tmp_path: Path) -> None:

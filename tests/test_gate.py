@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import LEAFLET_ID, normalize, pdf_text
 
 from leafletgen.build import build
 from leafletgen.catalogs import po_path, read_catalog, write_catalog
 from leafletgen.cli import main
 from leafletgen.project import Project
 from leafletgen.render import RenderOptions
+
+from conftest import LEAFLET_ID, normalize, pdf_text
 
 LOCALE = "en_GB"  # a complete "translation" we can break on purpose; English-identical text is allowed
 CRITICAL_ID = "before.pregnancy.tests"

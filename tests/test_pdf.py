@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import LEAFLET_ID, normalize, pdf_text
 
 from leafletgen.build import Report, build
 from leafletgen.model import Leaflet
 from leafletgen.project import Project
 from leafletgen.render import RenderOptions
+
+from conftest import LEAFLET_ID, normalize, pdf_text
 
 
 @pytest.fixture(scope="module")

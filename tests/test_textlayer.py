@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 
 import pikepdf
-from conftest import normalize
 
 from leafletgen.pdf import render_pdf
 from leafletgen.project import Project
 from leafletgen.readback import structure_text
+
+from conftest import normalize
 
 HINDI = "गर्भावस्था के दौरान यह दवा न लें"
 HTML = f"""<!DOCTYPE html><html lang="hi"><head><meta charset="utf-8"><title>t</title></head>

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import LEAFLET_ID, all_locales, normalize, pdf_text
 
 from leafletgen.build import Report, load_catalog, refusals_for, template_messages
 from leafletgen.catalogs import TEMPLATES_DOMAIN
@@ -15,6 +14,8 @@ from leafletgen.localize import translate_leaflet
 from leafletgen.model import Leaflet
 from leafletgen.project import Project
 from leafletgen.readback import read_structure_text
+
+from conftest import LEAFLET_ID, all_locales, normalize, pdf_text
 
 # The content stream of right-to-left text cannot be made exact for pdftotext: WeasyPrint
 # maps each glyph to one Unicode string per font (Arabic marks, Nastaliq ligatures come

@@ -1,0 +1,142 @@
+"""Incremental builds: a key for everything that shapes a PDF, and the manifest of outputs.
+
+A PDF is rebuilt only when its key changes. The key covers the leaflet source, the
+catalogs it uses, the templates and styles, the render options, the engine (WeasyPrint,
+Pango, pydyf, pikepdf, fontTools, Babel, Jinja2 and leafletgen's own code), the font
+files of the locale and ``SOURCE_DATE_EPOCH``. The manifest (``manifest.json`` next
+to the outputs) records per PDF its key, sha256, size and build time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from .files import atomic_write_bytes
+
+MANIFEST = "manifest.json"
+_LOCK = ".manifest.lock"
+_PACKAGE_DIR = Path(__file__).parent
+
+
+@cache
+def engine_fingerprint() -> str:
+    """Versions of everything that renders, and a digest of leafletgen's own code."""
+    parts = []
+    for dist in ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "fonttools", "babel", "jinja2", "pyphen"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            parts.append(f"{dist}={metadata.version(dist)}")
+    parts.append(f"pango={_pango_version()}")
+    code = hashlib.sha256()
+    for path in sorted(_PACKAGE_DIR.glob("*.py")):
+        code.update(path.name.encode() + b"\0" + path.read_bytes())
+    parts.append(f"leafletgen={code.hexdigest()}")
+    return ";".join(parts)
+
+
+def _pango_version() -> str:
+    try:
+        pango = ctypes.CDLL("libpango-1.0.so.0")
+        pango.pango_version_string.restype = ctypes.c_char_p
+        return pango.pango_version_string().decode()
+    except (OSError, AttributeError):
+        return "unknown"
+
+
+def digest_files(paths: Iterable[Path]) -> str:
+    """One digest over the names and contents of files (a missing file counts as absent)."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(str(path).encode() + b"\0")
+        with contextlib.suppress(FileNotFoundError):
+            h.update(path.read_bytes())
+        h.update(b"\1")
+    return h.hexdigest()
+
+
+def key_of(parts: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    sha256: str
+    size: int
+    seconds: float
+
+
+class Manifest:
+    """``manifest.json`` in the output folder: output path (relative) -> Entry."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.entries: dict[str, Entry] = self._read()
+
+    @property
+    def path(self) -> Path:
+        return self.out_dir / MANIFEST
+
+    def _read(self) -> dict[str, Entry]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return {name: Entry(**value) for name, value in raw.get("outputs", {}).items()}
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def is_current(self, output: Path, key: str) -> bool:
+        """True when ``output`` exists, was built from ``key`` and is intact."""
+        entry = self.entries.get(self._name(output))
+        if entry is None or entry.key != key:
+            return False
+        try:
+            if output.stat().st_size != entry.size:
+                return False
+        except OSError:
+            return False
+        return sha256_file(output) == entry.sha256
+
+    def _name(self, output: Path) -> str:
+        return output.relative_to(self.out_dir).as_posix()
+
+    def record(self, built: Iterable[tuple[Path, Entry]]) -> None:
+        """Merge new entries into the manifest on disk, under a lock (concurrent builds)."""
+        updates = {self._name(path): entry for path, entry in built}
+        if not updates:
+            return
+        with self._locked():
+            self.entries = self._read()
+            self.entries.update(updates)
+            data = {"outputs": {name: vars(entry) for name, entry in sorted(self.entries.items())}}
+            atomic_write_bytes(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode() + b"\n")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.out_dir / _LOCK, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def build_environment() -> str:
+    """Environment that changes output: SOURCE_DATE_EPOCH (dates in the PDF)."""
+    return os.environ.get("SOURCE_DATE_EPOCH", "")

@@ -1,0 +1,90 @@
+"""Incremental and parallel builds: unchanged inputs are skipped, any change rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from leafletgen.build import build
+from leafletgen.project import Project
+from leafletgen.render import RenderOptions
+
+from conftest import LEAFLET_ID
+
+LOCALES = ["en", "de"]
+
+
+def statuses(project: Project, out: Path, **kwargs: object) -> dict[str, str]:
+    report = build(project, out, locales=kwargs.pop("locales", LOCALES), **kwargs)  # type: ignore[arg-type]
+    return {o.locale: o.status for o in report.outcomes}
+
+
+@pytest.fixture()
+def built_once(scratch: Project, tmp_path: Path) -> tuple[Project, Path]:
+    out = tmp_path / "out"
+    assert statuses(scratch, out) == {"en": "built", "de": "built"}
+    return scratch, out
+
+
+def test_unchanged_inputs_are_not_rendered_again(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    assert statuses(project, out) == {"en": "skipped", "de": "skipped"}
+
+
+def test_manifest_records_key_sha256_size_and_time(built_once: tuple[Project, Path]) -> None:
+    _, out = built_once
+    entry = json.loads((out / "manifest.json").read_text())["outputs"][f"{LEAFLET_ID}/{LEAFLET_ID}.de.pdf"]
+    pdf = out / LEAFLET_ID / f"{LEAFLET_ID}.de.pdf"
+    assert entry["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert entry["size"] == pdf.stat().st_size and entry["seconds"] > 0 and len(entry["key"]) == 64
+
+
+def test_changed_catalog_rebuilds_only_its_locale(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    po = project.locales_dir / "de" / "LC_MESSAGES" / f"{LEAFLET_ID}.po"
+    po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert statuses(project, out) == {"en": "skipped", "de": "built"}
+
+
+def test_changed_template_or_style_rebuilds_everything(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    css = project.templates_dir / "leaflet.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    assert statuses(project, out) == {"en": "built", "de": "built"}
+
+
+def test_changed_option_rebuilds(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    assert statuses(project, out, options=RenderOptions(paper="letter")) == {"en": "built", "de": "built"}
+
+
+def test_changed_source_rebuilds(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    source = project.leaflets_dir / f"{LEAFLET_ID}.yaml"
+    source.write_text(source.read_text().replace("revision: 1", "revision: 2"))
+    assert statuses(project, out) == {"en": "built", "de": "built"}
+
+
+def test_damaged_or_deleted_output_is_rebuilt(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    (out / LEAFLET_ID / f"{LEAFLET_ID}.en.pdf").write_bytes(b"%PDF-1.7 truncated")
+    (out / LEAFLET_ID / f"{LEAFLET_ID}.de.pdf").unlink()
+    assert statuses(project, out) == {"en": "built", "de": "built"}
+
+
+def test_force_rebuilds_unchanged(built_once: tuple[Project, Path]) -> None:
+    project, out = built_once
+    assert statuses(project, out, force=True) == {"en": "built", "de": "built"}
+
+
+def test_parallel_and_serial_builds_give_the_same_bytes(scratch: Project, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
+    assert set(statuses(scratch, tmp_path / "serial", jobs=1).values()) == {"built"}
+    assert set(statuses(scratch, tmp_path / "parallel", jobs=2).values()) == {"built"}
+    for locale in LOCALES:
+        name = Path(LEAFLET_ID) / f"{LEAFLET_ID}.{locale}.pdf"
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()
