@@ -44,3 +44,7 @@ lint: setup
 
 clean:
 	rm -rf out .pytest_cache
+
+bench: setup
+	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/textlayer.py

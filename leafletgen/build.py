@@ -12,12 +12,9 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -250,6 +247,14 @@ def _render_all(todo: list[Job], jobs: int | None) -> Iterable[Outcome]:
     if workers <= 1:
         yield from (_run_job(job) for job in todo)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .pdf import warm_up
+
+    warm_up()  # import WeasyPrint and load fontconfig once, before forking: workers inherit both
+
     ordered = sorted(todo, key=_cost, reverse=True)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import PoFileError, PoFileParser, escape, unescape, write_po
 
 from .errors import CatalogError, Problem
@@ -254,6 +253,8 @@ PYTHON_STRING_SOURCES = (Path(__file__).with_name("render.py"),)
 
 def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
     """The POT for the HTML templates (Jinja2's extractor) and the render module's strings."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+
     pot = new_template(TEMPLATES_DOMAIN)
     sources = [("jinja2", p, _JINJA_OPTIONS) for p in sorted(templates_dir.glob("**/*.j2"))]
     sources += [("python", p, {}) for p in PYTHON_STRING_SOURCES]

@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 from .errors import Problem, RenderError
 from .files import atomic_write_bytes
 
@@ -62,6 +60,8 @@ def coverage(family: str) -> frozenset[int]:
         return frozenset(c for start, end in ranges for c in range(start, end + 1))
     except (OSError, ValueError):
         pass
+    from fontTools.ttLib import TTFont  # only on a cache miss
+
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
         points = frozenset(font.getBestCmap())

@@ -74,6 +74,11 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
+def warm_up() -> None:
+    """Load what every render needs (WeasyPrint, fontconfig) so forked workers share it."""
+    _font_config()
+
+
 def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True) -> bytes:
     """Render HTML to PDF/UA-1 bytes; ``base_dir`` is the only folder that may be read.
 

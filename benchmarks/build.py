@@ -1,0 +1,108 @@
+"""Build benchmark: pipeline overhead, parallel speed-up, no-change rebuild, per-locale cost, memory.
+
+    make bench            (or: .venv/bin/python benchmarks/build.py)
+
+Every number comes from fresh processes on this machine, in one run. Timing stays out
+of the test suite; tests check the cache's correctness instead.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from leafletgen.build import leaflet_html, load_catalog, load_leaflets  # noqa: E402
+from leafletgen.catalogs import TEMPLATES_DOMAIN, available_locales  # noqa: E402
+from leafletgen.project import Project  # noqa: E402
+from leafletgen.render import RenderOptions  # noqa: E402
+
+CLI = [sys.executable, "-m", "leafletgen.cli"]
+REPEAT = 3
+BARE = """
+import sys, weasyprint
+html = open(sys.argv[1], encoding="utf-8").read()
+weasyprint.HTML(string=html, base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant="pdf/ua-1")
+"""
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def median_time(cmd: list[str]) -> float:
+    return statistics.median(timed(cmd) for _ in range(REPEAT))
+
+
+def pages(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    project = Project(ROOT)
+    leaflet = load_leaflets(project)[0]
+    tmp = Path(tempfile.mkdtemp(prefix="leafletgen-bench-"))
+    summary: list[list[str]] = [["measure", "value", "target"]]
+
+    # 1. pipeline overhead: our build of one leaflet/locale vs bare WeasyPrint on the same HTML
+    for locale in ("en", "zh_CN"):
+        html_file = tmp / f"{locale}.html"
+        html_file.write_text(leaflet_html(project, leaflet, locale, RenderOptions(),
+                                          load_catalog(project, locale, leaflet.id),
+                                          load_catalog(project, locale, TEMPLATES_DOMAIN)), encoding="utf-8")
+        ours = median_time([*CLI, "build", "-l", leaflet.id, "-L", locale, "--force", "-o", str(tmp / "one")])
+        bare = median_time([sys.executable, "-c", BARE, str(html_file), project.templates_dir.as_uri() + "/",
+                            str(tmp / f"{locale}.bare.pdf")])
+        summary.append([f"one leaflet, {locale}: leafletgen / bare WeasyPrint",
+                        f"{ours:.2f} s / {bare:.2f} s = {ours / bare:.2f}", "<= 1.10"])
+
+    # 2. parallel efficiency: everything with --jobs 1 vs the default (one per core)
+    everything = [*CLI, "build", "--force", "-o", str(tmp / "all")]
+    serial = timed([*everything, "--jobs", "1"])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    parallel = timed(everything)
+    peak_kb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    summary.append([f"all leaflets x locales, --jobs 1 vs default ({os.cpu_count()} cores)",
+                    f"{serial:.1f} s / {parallel:.1f} s = {serial / parallel:.2f}x", ">= 1.7x"])
+
+    # 3. no-change rebuild of everything
+    nochange = median_time([*CLI, "build", "-o", str(tmp / "all")])
+    summary.append(["no-change rebuild of everything", f"{nochange:.2f} s", "< 0.5 s"])
+    summary.append(["peak memory (largest process of a full build)", f"{peak_kb / 1024:.0f} MB", "report"])
+    print(table(summary))
+    print()
+
+    # 4. per locale: render time, pages, size
+    import json
+
+    manifest = json.loads((tmp / "all" / "manifest.json").read_text())["outputs"]
+    rows = [["locale", "render s", "pages", "size KB", "target"]]
+    for locale in available_locales(project.locales_dir):
+        name = f"{leaflet.id}/{leaflet.id}.{locale}.pdf"
+        entry = manifest[name]
+        cjk = locale.startswith("zh")
+        rows.append([locale, f"{entry['seconds']:.2f}", str(pages(tmp / "all" / name)),
+                     f"{entry['size'] / 1024:.0f}", "report" if cjk else "< 200 KB"])
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
