@@ -29,7 +29,7 @@ from .locales import locale_info
 from .localize import TemplateStrings, translate_leaflet
 from .model import Leaflet
 from .project import Project
-from .render import PAPER_SIZES, RenderOptions, page_context, render_html
+from .render import PAPER_SIZES, Part, RenderOptions, document_context, render_document, render_part
 from .source import leaflet_paths, load_leaflet
 
 
@@ -60,8 +60,17 @@ class Report:
 
 
 def output_path(out_dir: Path, leaflet_id: str, locale: str, options: RenderOptions) -> Path:
-    suffix = ".draft" if options.draft else ""
-    return out_dir / leaflet_id / f"{leaflet_id}.{locale}{suffix}.pdf"
+    """``out/<leaflet>/<leaflet>.<locale>[+<second>][.large][.letter][.draft].pdf``."""
+    name = f"{leaflet_id}.{locale}"
+    if options.with_locale:
+        name += f"+{options.with_locale}"
+    if options.large_print:
+        name += ".large"
+    if options.paper != "a4":
+        name += f".{options.paper}"
+    if options.draft:
+        name += ".draft"
+    return out_dir / leaflet_id / f"{name}.pdf"
 
 
 def load_leaflets(project: Project, ids: Iterable[str] | None = None) -> list[Leaflet]:
@@ -120,16 +129,29 @@ def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: Leafl
 
 def leaflet_html(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
                  catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> str:
-    """The HTML for one leaflet in one locale, its characters checked against the locale's fonts."""
-    info = locale_info(locale)
-    translated = translate_leaflet(leaflet, catalog, draft=options.draft)
-    template_strings = TemplateStrings(strings)
-    reviewed = locale == SOURCE_LOCALE or (catalog is not None and catalog.reviewed)
-    context = page_context(translated, info, template_strings, reviewed=reviewed, options=options)
-    html = render_html(project.templates_dir, context, template_strings)
-    check_coverage(html, info.fonts, name=f"{leaflet.id} {locale}",
-                   sources=((t.id, t.text) for t, _ in translated.texts()))
+    """The HTML for one leaflet (in one or two languages), every character checked against the fonts."""
+    parts = [_part(leaflet, locale, catalog, strings, options, first=True)]
+    if options.with_locale:
+        second = options.with_locale
+        parts.append(_part(leaflet, second, load_catalog(project, second, leaflet.id),
+                           load_catalog(project, second, TEMPLATES_DOMAIN), options, first=False))
+    fragments = []
+    for part in parts:
+        fragment = render_part(project.templates_dir, part)
+        check_coverage(fragment, part.locale.fonts, name=f"{leaflet.id} {part.locale.code}",
+                       sources=((t.id, t.text) for t, _ in part.leaflet.texts()))
+        fragments.append(fragment)
+    html = render_document(project.templates_dir, document_context(parts, options), fragments, parts[0].strings)
+    check_coverage(html, [f for part in parts for f in part.locale.fonts], name=f"{leaflet.id} {locale}")
     return html
+
+
+def _part(leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None, strings: LeafletCatalog | None,
+          options: RenderOptions, *, first: bool) -> Part:
+    return Part(
+        leaflet=translate_leaflet(leaflet, catalog, draft=options.draft), locale=locale_info(locale),
+        strings=TemplateStrings(strings), draft=options.draft, pharmacy=options.pharmacy, first=first,
+        reviewed=locale == SOURCE_LOCALE or (catalog is not None and catalog.reviewed))
 
 
 def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
@@ -160,10 +182,13 @@ def build_key(project: Project, leaflet: Leaflet, locale: str, options: RenderOp
         path, index = font_file(family)
         stat = os.stat(path)
         fonts.append(f"{family}:{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}")
-    catalogs = [po_path(project.locales_dir, locale, d) for d in (leaflet.id, TEMPLATES_DOMAIN)]
+    codes = [c for c in (locale, options.with_locale) if c and c != SOURCE_LOCALE]
+    catalogs = [po_path(project.locales_dir, c, d) for c in codes for d in (leaflet.id, TEMPLATES_DOMAIN)]
+    if options.with_locale:
+        fonts += [f"with:{f}" for f in locale_info(options.with_locale).fonts]
     return key_of({
         "source": digest_files([project.leaflets_dir / f"{leaflet.id}.yaml"]),
-        "catalogs": digest_files(catalogs) if locale != SOURCE_LOCALE else "",
+        "catalogs": digest_files(catalogs),
         "templates": templates,
         "options": repr(options),
         "locale": locale,
@@ -207,7 +232,7 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
     """Validate everything and decide, per leaflet x locale: skip, refuse, or render."""
     leaflets = load_leaflets(project, leaflet_ids)
     wanted = list(dict.fromkeys(locales)) if locales else available_locales(project.locales_dir)
-    for code in wanted:
+    for code in [*wanted, *([options.with_locale] if options.with_locale else [])]:
         locale_info(code)  # validates the code and that a font stack exists
     manifest = Manifest(out_dir)
     templates = digest_files(sorted(p for p in project.templates_dir.rglob("*") if p.is_file()))
@@ -221,11 +246,14 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
                 if not force and manifest.is_current(path, key):
                     done(Outcome(leaflet.id, locale, "skipped", path, size=path.stat().st_size))
                     continue
-                if not options.draft and locale != SOURCE_LOCALE:
+                if not options.draft:
                     if template_msgs is None:
                         template_msgs = template_messages(project)
-                    refused = refusals_for(project, leaflet, locale, load_catalog(project, locale, leaflet.id),
-                                           load_catalog(project, locale, TEMPLATES_DOMAIN), template_msgs)
+                    refused = [finding for code in dict.fromkeys([locale, options.with_locale]) if code
+                               for finding in refusals_for(project, leaflet, code,
+                                                           load_catalog(project, code, leaflet.id),
+                                                           load_catalog(project, code, TEMPLATES_DOMAIN),
+                                                           template_msgs)]
                     if refused:
                         done(Outcome(leaflet.id, locale, "refused", problems=tuple(str(f) for f in refused)))
                         continue

@@ -35,7 +35,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="leaflet id to build (repeatable; default: all)")
     b.add_argument("-L", "--locale", action="append", metavar="CODE",
                    help="locale to build, e.g. de or pt_BR (repeatable; default: all)")
-    b.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default: a4)")
+    b.add_argument("--paper", choices=["a4", "letter"], default=None,
+                   help="paper size (default: the pharmacy profile's, else a4)")
+    b.add_argument("--large-print", action="store_true",
+                   help="large print: body text 16 pt, headings larger, same content reflowed")
+    b.add_argument("--with", dest="with_locale", metavar="CODE", default=None,
+                   help="bilingual handout: add the leaflet in this second language after the patient's "
+                        "(default: the pharmacy profile's second_language; 'none' to switch it off)")
+    b.add_argument("--pharmacy", type=Path, metavar="FILE.yaml", default=None,
+                   help="pharmacy profile (name, address, phone, hours, paper, second_language) printed on "
+                        "every leaflet; see docs/pharmacy.example.yaml")
     b.add_argument("-o", "--out", type=Path, default=Path("out"), help="output folder (default: out)")
     b.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="render in N worker processes (default: one per core)")
@@ -46,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf"))
 
     sub.add_parser("validate", help="check the leaflet sources and report every problem")
+    a = sub.add_parser("a11y", help="print the PDF/UA-1 machine checks for PDF files",
+                       description="Checks what a program can check of PDF/UA-1 (a subset of the Matterhorn "
+                                   "Protocol): tags, structure, languages, title, headings, lists, tables, "
+                                   "figures, fonts, bookmarks, reading order. Exit 1 if any check fails.")
+    a.add_argument("pdf", nargs="+", type=Path, metavar="FILE.pdf")
     sub.add_parser("extract", help="write the POT templates (one per leaflet, plus templates.pot)")
     i = sub.add_parser("init", help="start the catalogs for a new language")
     i.add_argument("locale", metavar="LOCALE", help="locale code, e.g. fr, pt_BR, zh_CN")

@@ -29,6 +29,7 @@ from .catalogs import (
 from .checks import Finding, Status, catalog_status, check_catalog
 from .errors import UsageError
 from .locales import locale_info
+from .pharmacy import load_pharmacy
 from .project import Project
 from .render import RenderOptions
 
@@ -65,8 +66,21 @@ class _ProgressBar:
         self.bar.close()
 
 
+def build_options(args: argparse.Namespace, project: Project) -> RenderOptions:
+    """Render options from the command line, defaults from the pharmacy profile."""
+    pharmacy = load_pharmacy(args.pharmacy, display=project.display(args.pharmacy)) if args.pharmacy else None
+    with_locale = args.with_locale or (pharmacy.second_language if pharmacy else None)
+    if with_locale and with_locale.lower() == "none":
+        with_locale = None
+    if with_locale:
+        parse_locale(with_locale)
+    return RenderOptions(paper=args.paper or (pharmacy.paper if pharmacy and pharmacy.paper else "a4"),
+                         draft=args.draft, large_print=args.large_print, with_locale=with_locale,
+                         pharmacy=pharmacy)
+
+
 def cmd_build(args: argparse.Namespace, project: Project) -> int:
-    options = RenderOptions(paper=args.paper, draft=args.draft)
+    options = build_options(args, project)
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
         report = build(project, args.out, leaflet_ids=args.leaflet, locales=args.locale, options=options,
@@ -89,7 +103,24 @@ def cmd_validate(args: argparse.Namespace, project: Project) -> int:
 
 
 
+def cmd_a11y(args: argparse.Namespace, project: Project) -> int:
+    import pikepdf
+
+    from .a11y import check_file, format_report
+
+    failed = False
+    for path in args.pdf:
+        try:
+            checks = check_file(path)
+        except (OSError, pikepdf.PdfError) as exc:
+            raise UsageError(f"{path}: cannot open as PDF: {exc}") from None
+        print(format_report(str(path), checks))
+        failed |= not all(c.ok for c in checks)
+    return 1 if failed else 0
+
+
 COMMANDS = {
+    "a11y": cmd_a11y,
     "build": cmd_build,
     "validate": cmd_validate,
 }

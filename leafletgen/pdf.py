@@ -100,8 +100,8 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
     return add_actual_text(pdf, [list(_fragment_texts(page._page_box)) for page in document.pages], name=name)
 
 
-def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool]]:
-    """(text, right-to-left) of every text fragment under ``box``, in the order WeasyPrint tags them.
+def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool, str]]:
+    """(text, right-to-left, language) of every text fragment under ``box``, in tagging order.
 
     Mirrors the traversal of WeasyPrint's structure tree builder: line boxes are
     flattened, every other box is visited depth first, absolute boxes through their
@@ -112,7 +112,7 @@ def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool]]:
     for child in getattr(box, "children", ()):
         for kid in (child.children if isinstance(child, boxes.LineBox) else [child]):
             if isinstance(kid, boxes.TextBox):
-                yield kid.text, kid.style["direction"] == "rtl"
+                yield kid.text, kid.style["direction"] == "rtl", str(kid.style["lang"] or "")
             else:
                 yield from _fragment_texts(kid)
 

@@ -1,13 +1,19 @@
-"""Translated leaflet -> HTML, through the Jinja2 templates in ``templates/``.
+"""Translated leaflet(s) -> HTML, through the Jinja2 templates in ``templates/``.
 
-The template context is built in one function (:func:`page_context`); templates only
-display. Every text from leaflets and catalogs is HTML-escaped; the only markup a
-text may carry is ``**bold**``, turned into ``<strong>`` after escaping.
+A document has one or two *parts*: the leaflet in the patient's language and,
+for a bilingual handout, the same leaflet in a second language. Each part is
+rendered by ``part.html.j2`` with its own language's template strings, then
+``leaflet.html.j2`` wraps the parts. The template contexts are built here
+(:func:`document_context`, :class:`Part`); templates only display.
+
+Every text from leaflets, catalogs and the pharmacy profile is HTML-escaped; the
+only markup a text may carry is ``**bold**``, turned into ``<strong>`` after escaping.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,8 +26,10 @@ from .errors import Problem, RenderError
 from .locales import LocaleInfo
 from .localize import TemplateStrings
 from .model import Leaflet, Text
+from .pharmacy import Pharmacy
 
-TEMPLATE = "leaflet.html.j2"
+DOCUMENT_TEMPLATE = "leaflet.html.j2"
+PART_TEMPLATE = "part.html.j2"
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -29,26 +37,49 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """Everything about a PDF that is not its content; part of the build key."""
+
     paper: str = "a4"
     draft: bool = False
+    large_print: bool = False
+    with_locale: str | None = None          # second language of a bilingual handout
+    pharmacy: Pharmacy | None = None
 
 
 @dataclass(frozen=True)
-class PageContext:
-    """Everything the template shows; built by :func:`page_context`."""
+class Part:
+    """One language part of a document: what ``part.html.j2`` shows."""
 
     leaflet: Leaflet
     locale: LocaleInfo
-    options: RenderOptions
+    strings: TemplateStrings
     reviewed: bool
+    draft: bool
+    pharmacy: Pharmacy | None
+    first: bool
+
+    @property
+    def font_stack(self) -> Markup:
+        return Markup(", ".join(css_string(f) for f in self.locale.fonts))
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What ``leaflet.html.j2`` shows around the parts."""
+
+    lang: str
+    direction: str
     title: str
+    description: str
     page_size: str
     font_stack: Markup
+    hyphenate: bool
+    large_print: bool
+    draft: bool
     footer_start: Markup
     footer_end: Markup
     draft_mark: Markup
-    created: str = ""
-    pharmacy: object | None = None
+    created: str
 
 
 def inline(text: Text) -> Markup:
@@ -79,29 +110,31 @@ def css_content(template: str, values: dict[str, str]) -> Markup:
     return Markup(" ".join(out) or '""')
 
 
-def page_context(leaflet: Leaflet, locale: LocaleInfo, strings: TemplateStrings, *,
-                 reviewed: bool, options: RenderOptions) -> PageContext:
-    """Build the typed template context for one translated leaflet."""
-    pgettext = strings.raw  # extracted into the templates domain with the templates' strings
+def document_context(parts: list[Part], options: RenderOptions) -> DocumentContext:
+    """Build the typed context of the whole document; the first part sets its language."""
+    first = parts[0]
+    locale = first.locale
+    pgettext = first.strings.raw  # extracted into the templates domain with the templates' strings
     revision = pgettext("footer.revision", "Revision %(revision)s, %(date)s") % {
-        "revision": locale.format_number(leaflet.meta.revision),
-        "date": locale.format_date(leaflet.meta.revision_date),
+        "revision": locale.format_number(first.leaflet.meta.revision),
+        "date": locale.format_date(first.leaflet.meta.revision_date),
     }
     page = css_content(pgettext("footer.page", "Page %(page)s of %(pages)s"),
                        {"page": "counter(page)", "pages": "counter(pages)"})
-    meta = Markup(css_string(f"{locale.name} · {revision}"))
-    title = leaflet.title.text
+    languages = " / ".join(p.locale.name for p in parts)
+    meta = Markup(css_string(f"{languages} · {revision}"))
+    title = first.leaflet.title.text.replace("**", "")
     if options.draft:
         title = pgettext("draft.title", "DRAFT: %(title)s") % {"title": title}
     rtl = locale.direction == "rtl"
-    return PageContext(
-        leaflet=leaflet, locale=locale, options=options, reviewed=reviewed, title=title,
-        page_size=PAPER_SIZES[options.paper],
-        font_stack=Markup(", ".join(css_string(f) for f in locale.fonts)),
-        footer_start=page if rtl else meta,
-        footer_end=meta if rtl else page,
-        created=now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return DocumentContext(
+        lang=locale.tag, direction=locale.direction, title=title,
+        description=first.leaflet.subtitle.text.replace("**", ""),
+        page_size=PAPER_SIZES[options.paper], font_stack=first.font_stack, hyphenate=locale.hyphenate,
+        large_print=options.large_print, draft=options.draft,
+        footer_start=page if rtl else meta, footer_end=meta if rtl else page,
         draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients")) if options.draft else ""),
+        created=now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 
 
@@ -116,24 +149,55 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["inline"] = inline
+    env.globals["bidi_ltr"] = lambda value: isolate(value, "ltr")
+    env.globals["bidi_auto"] = lambda value: isolate(value, first_strong_direction(value))
     return env
 
 
-def render_html(templates_dir: Path, context: PageContext, strings: TemplateStrings) -> str:
-    """Render the leaflet template; template problems become a :class:`RenderError`."""
+def first_strong_direction(text: str) -> str:
+    """The direction of the first strongly directional character (Unicode bidi rule P2)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
+
+
+def isolate(value: str, direction: str) -> Markup:
+    """Text isolated from the surrounding direction, e.g. a Latin address in an Arabic leaflet.
+
+    WeasyPrint does not resolve ``dir="auto"``, so the direction is decided here.
+    """
+    return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
+
+
+def render_part(templates_dir: Path, part: Part) -> Markup:
+    """One language part as an HTML fragment, with that language's template strings."""
+    return Markup(_render(templates_dir, PART_TEMPLATE, part.strings, part=part))
+
+
+def render_document(templates_dir: Path, doc: DocumentContext, fragments: list[Markup],
+                    strings: TemplateStrings) -> str:
+    return _render(templates_dir, DOCUMENT_TEMPLATE, strings, doc=doc, parts=fragments)
+
+
+def _render(templates_dir: Path, name: str, strings: TemplateStrings, **context: object) -> str:
+    """Render a template; template problems become a :class:`RenderError` naming file and line."""
     env = environment(templates_dir)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         strings.gettext, strings.ngettext, newstyle=True, pgettext=strings.pgettext)
     try:
-        template = env.get_template(TEMPLATE)
-        return template.render(ctx=context)
+        return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(Problem(str(templates_dir / (exc.name or TEMPLATE)), f"line {exc.lineno}",
+        raise RenderError(Problem(str(templates_dir / (exc.name or name)), f"line {exc.lineno}",
                                   f"template syntax error: {exc.message}")) from None
     except jinja2.TemplateNotFound as exc:
         raise RenderError(Problem(str(templates_dir / str(exc.name)), "", "template not found")) from None
     except jinja2.TemplateError as exc:
-        raise RenderError(Problem(str(templates_dir / TEMPLATE), "", f"template error: {exc}")) from None
+        raise RenderError(Problem(str(templates_dir / name), "", f"template error: {exc}")) from None
 
 
-__all__ = ["PageContext", "RenderOptions", "css_content", "inline", "page_context", "render_html"]
+__all__ = ["DocumentContext", "Part", "RenderOptions", "css_content", "document_context", "inline",
+           "render_document", "render_part"]

@@ -50,15 +50,18 @@ def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = Non
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(exc, "problem", None) or str(exc)
         raise SourceError(Problem(name, where, f"invalid YAML: {reason}")) from None
-    checker = _Checker(name)
+    checker = Checker(name)
     leaflet = checker.leaflet(root, expected_id)
     if checker.problems or leaflet is None:
         raise SourceError(checker.problems)
     return leaflet
 
 
-class _Checker:
-    """Turns YAML nodes into model objects, recording a Problem for everything wrong."""
+class Checker:
+    """Turns YAML nodes into model objects, recording a Problem for everything wrong.
+
+    The primitive checks (mapping, string, ...) serve any YAML input (see pharmacy.py).
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -39,13 +39,16 @@ def _page_spans(pdf: pikepdf.Pdf) -> list[dict[int, pikepdf.Dictionary]]:
     return [by_page.get(n, {}) for n in range(len(pdf.pages))]
 
 
-def add_actual_text(data: bytes, page_texts: Sequence[Sequence[tuple[str, bool]]], *, name: str) -> bytes:
+def add_actual_text(data: bytes, page_texts: Sequence[Sequence[tuple[str, bool, str]]], *, name: str) -> bytes:
     """Return the PDF with ``/ActualText`` on every text fragment.
 
-    ``page_texts[p]`` lists ``(text, rtl)`` for each fragment on page ``p`` in the
-    order WeasyPrint created their structure elements (document tree order).
+    ``page_texts[p]`` lists ``(text, rtl, lang)`` for each fragment on page ``p`` in
+    the order WeasyPrint created their structure elements (document tree order).
+    A fragment in another language than the document's also gets ``/Lang`` (a
+    bilingual handout's second part), which WeasyPrint does not write itself.
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
+        document_lang = str(pdf.Root.get("/Lang", "")).lower()
         if len(page_texts) != len(pdf.pages):
             raise RenderError(Problem(name, "text layer", "page count differs from the layout"))
         for number, (page, spans, texts) in enumerate(zip(pdf.pages, _page_spans(pdf), page_texts, strict=True)):
@@ -55,8 +58,10 @@ def add_actual_text(data: bytes, page_texts: Sequence[Sequence[tuple[str, bool]]
                 raise RenderError(Problem(name, f"page {number + 1}", f"text layer: {len(ordered)} tagged "
                                           f"fragments but {len(texts)} in the layout"))
             actual = {}
-            for (mcid, element), (text, rtl) in zip(ordered, texts, strict=True):
+            for (mcid, element), (text, rtl, lang) in zip(ordered, texts, strict=True):
                 element.ActualText = pikepdf.String(text)
+                if lang and lang.lower() != document_lang:
+                    element.Lang = pikepdf.String(lang)
                 if not rtl:
                     actual[mcid] = text
             _mark_content(pdf, page, actual)

@@ -54,7 +54,8 @@ def test_pybabel_extract_with_the_project_mapping_gives_the_same_messages(scratc
     assert main(["--project", str(scratch.root), "extract"]) == 0
     pybabel = Path(sys.executable).with_name("pybabel")
     for domain, inputs in ((LEAFLET_ID, [f"leaflets/{LEAFLET_ID}.yaml"]),
-                           ("templates", ["templates/leaflet.html.j2", "leafletgen/render.py"])):
+                           ("templates", ["templates/leaflet.html.j2", "templates/part.html.j2",
+                                          "leafletgen/render.py"])):
         out = tmp_path / f"{domain}.pot"
         subprocess.run([str(pybabel), "-q", "extract", "-F", "locales/babel.cfg", "-o", str(out), *inputs],
                        cwd=ROOT, check=True)

@@ -6,11 +6,11 @@ import re
 from html.parser import HTMLParser
 from itertools import pairwise
 
-from leafletgen.locales import locale_info
-from leafletgen.localize import TemplateStrings
+from leafletgen.build import leaflet_html, load_catalog
+from leafletgen.catalogs import TEMPLATES_DOMAIN
 from leafletgen.model import Leaflet, Text, map_texts
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions, css_content, inline, page_context, render_html
+from leafletgen.render import RenderOptions, css_content, inline
 
 
 class _Outline(HTMLParser):
@@ -23,21 +23,19 @@ class _Outline(HTMLParser):
 
 
 def html_for(project: Project, leaflet: Leaflet, locale: str = "en", **options: object) -> str:
-    strings = TemplateStrings(None)
-    context = page_context(leaflet, locale_info(locale), strings, reviewed=True,
-                           options=RenderOptions(**options))  # type: ignore[arg-type]
-    return render_html(project.templates_dir, context, strings)
+    return leaflet_html(project, leaflet, locale, RenderOptions(**options),  # type: ignore[arg-type]
+                        load_catalog(project, locale, leaflet.id), load_catalog(project, locale, TEMPLATES_DOMAIN))
 
 
 def test_html_declares_language_direction_and_title(project: Project, leaflet: Leaflet) -> None:
     html = html_for(project, leaflet)
-    assert '<html lang="en" dir="ltr">' in html
+    assert '<html lang="en" dir="ltr" class="">' in html
     assert "<title>Isotretinoin 20 mg capsules</title>" in html
 
 
 def test_rtl_locale_gets_dir_rtl(project: Project, leaflet: Leaflet) -> None:
     html = html_for(project, leaflet, "ar")
-    assert '<html lang="ar" dir="rtl">' in html
+    assert '<html lang="ar" dir="rtl" class="">' in html
 
 
 def test_headings_start_at_h1_and_skip_no_level(project: Project, leaflet: Leaflet) -> None:
@@ -59,7 +57,7 @@ def test_lists_are_real_lists(project: Project, leaflet: Leaflet) -> None:
 
 def test_key_warning_comes_first_and_is_boxed(project: Project, leaflet: Leaflet) -> None:
     html = html_for(project, leaflet)
-    assert html.index('class="key-warning"') < html.index(f'id="{leaflet.sections[0].id}"')
+    assert html.index('class="key-warning"') < html.index(f'id="{leaflet.sections[0].id}-en"')
 
 
 def test_every_safety_critical_string_is_in_the_html(project: Project, leaflet: Leaflet) -> None:
@@ -86,3 +84,16 @@ def test_footer_translation_becomes_safe_css() -> None:
 def test_letter_paper_sets_the_page_size(project: Project, leaflet: Leaflet) -> None:
     assert "size: letter" in html_for(project, leaflet, paper="letter")
     assert "size: A4" in html_for(project, leaflet)
+
+
+def test_large_print_sets_the_large_print_class(project: Project, leaflet: Leaflet) -> None:
+    assert 'class="large-print"' in html_for(project, leaflet, large_print=True)
+
+
+def test_bilingual_document_has_a_second_part_with_its_own_language_and_direction(
+        project: Project, leaflet: Leaflet) -> None:
+    html = html_for(project, leaflet, "ar", with_locale="en")
+    first, second = html.index('<article class="part" lang="ar" dir="rtl"'), html.index(
+        '<article class="part second-part" lang="en" dir="ltr"')
+    assert first < second
+    assert html.count("<h1>") == 2

@@ -1,0 +1,165 @@
+"""Machine-checkable PDF/UA-1 checks (a subset of the Matterhorn Protocol), for any PDF.
+
+veraPDF and PAC are not available here, so leafletgen checks what a program can:
+tagging, structure, languages, title, headings, lists, tables, figures, fonts,
+bookmarks and reading order. ``leafletgen a11y FILE.pdf`` prints the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+_LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_PAINTING = {"Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "sh", "BI"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _elements(node: object, parent_lang: str | None = None) -> Iterator[tuple[pikepdf.Dictionary, str | None]]:
+    """Structure elements in reading order, each with its effective language."""
+    if isinstance(node, pikepdf.Array):
+        for kid in node:
+            yield from _elements(kid, parent_lang)
+    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        lang = str(node.Lang) if "/Lang" in node else parent_lang
+        yield node, lang
+        if "/K" in node:
+            yield from _elements(node.K, lang)
+
+
+def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
+    checks: list[Check] = []
+
+    def add(name: str, ok: bool, detail: str) -> None:
+        checks.append(Check(name, ok, detail))
+
+    root = pdf.Root
+    meta = pdf.open_metadata()
+    add("PDF/UA identifier", meta.get("pdfuaid:part") == "1", f"pdfuaid:part = {meta.get('pdfuaid:part')}")
+    marked = bool(root.get("/MarkInfo", {}).get("/Marked", False))
+    add("marked as tagged", marked, "MarkInfo /Marked true" if marked else "MarkInfo /Marked missing or false")
+    tree = root.get("/StructTreeRoot")
+    elements = list(_elements(tree.K, str(root.Lang) if "/Lang" in root else None)) if tree is not None else []
+    add("structure tree", bool(elements), f"{len(elements)} structure elements")
+
+    untagged = 0
+    for page in pdf.pages:
+        depth = 0
+        for instruction in pikepdf.parse_content_stream(page):
+            op = str(instruction.operator)
+            if op in ("BDC", "BMC"):
+                depth += 1
+            elif op == "EMC":
+                depth -= 1
+            elif op in _PAINTING and depth <= 0:
+                untagged += 1
+    add("all content tagged or artifact", untagged == 0, f"{untagged} painting operators outside marked content")
+
+    lang = str(root.Lang) if "/Lang" in root else ""
+    add("document language", bool(lang), f"/Lang = {lang!r}")
+    other = sorted({str(e.Lang) for e, _ in elements if "/Lang" in e and str(e.Lang) != lang})
+    add("languages of parts", all(_LANG_TAG.match(x) for x in other),
+        f"parts in other languages: {', '.join(other) or 'none'}")
+
+    title = str(pdf.docinfo.get("/Title", "")) or str(meta.get("dc:title", "") or "")
+    display = bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False))
+    add("title shown as window title", bool(title) and display, f"title {title!r}, DisplayDocTitle {display}")
+
+    levels = [int(str(e.S)[2:]) for e, _ in elements if str(e.S) in {f"/H{i}" for i in range(1, 7)}]
+    skipped = [(a, b) for a, b in zip([0, *levels], levels, strict=False) if b > a + 1]
+    add("headings nest without skipped levels", bool(levels) and not skipped,
+        f"{len(levels)} headings" + (f"; skips: {skipped[:3]}" if skipped else ""))
+
+    bad_lists = 0
+    lists = 0
+    for e, _ in elements:
+        kids = [k for k in (e.K if isinstance(e.get("/K"), pikepdf.Array) else [])
+                if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        if e.S == "/L":
+            lists += 1
+            bad_lists += any(k.S not in ("/LI", "/L", "/Caption") for k in kids)
+        elif e.S == "/LI":
+            bad_lists += any(k.S not in ("/Lbl", "/LBody") for k in kids)
+    add("lists are L / LI / Lbl+LBody", bad_lists == 0, f"{lists} lists, {bad_lists} malformed")
+
+    tables = [e for e, _ in elements if e.S == "/Table"]
+    headerless = 0
+    for table in tables:
+        if not any(sub.S == "/TH" for sub, _ in _elements(table.K)):
+            headerless += 1
+    add("tables have header cells", headerless == 0, f"{len(tables)} tables, {headerless} without TH")
+
+    figures = [e for e, _ in elements if e.S == "/Figure"]
+    no_alt = sum(1 for f in figures if not str(f.get("/Alt", "")).strip())
+    add("figures have alternative text", no_alt == 0, f"{len(figures)} figures, {no_alt} without /Alt")
+
+    fonts, problems = _fonts(pdf)
+    detail = f"{fonts} fonts" + (f"; {problems[0]}" if problems else "")
+    add("fonts embedded with Unicode mapping", not problems, detail)
+
+    outline_titles = _outline_titles(pdf)
+    add("bookmarks", len(outline_titles) >= max(1, levels.count(1) + levels.count(2)),
+        f"{len(outline_titles)} bookmarks for {levels.count(1) + levels.count(2)} h1/h2 headings")
+
+    add("reading order follows page order", _order_ok(pdf, elements), "structure order vs page order")
+    return checks
+
+
+def _fonts(pdf: pikepdf.Pdf) -> tuple[int, list[str]]:
+    seen: dict[tuple[int, int], str] = {}
+    problems: list[str] = []
+    for page in pdf.pages:
+        for name, font in page.Resources.get("/Font", {}).items():
+            if font.objgen in seen:
+                continue
+            seen[font.objgen] = name
+            base = str(font.get("/BaseFont", name))
+            descriptor = (font.DescendantFonts[0].get("/FontDescriptor") if "/DescendantFonts" in font
+                          else font.get("/FontDescriptor"))
+            if font.get("/Subtype") != "/Type3" and (
+                    descriptor is None or not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))):
+                problems.append(f"{base} not embedded")
+            if "/ToUnicode" not in font:
+                problems.append(f"{base} has no ToUnicode map")
+    return len(seen), problems
+
+
+def _outline_titles(pdf: pikepdf.Pdf) -> list[str]:
+    titles: list[str] = []
+    with pdf.open_outline() as outline:
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop()
+            titles.append(str(item.title))
+            stack.extend(item.children)
+    return titles
+
+
+def _order_ok(pdf: pikepdf.Pdf, elements: list[tuple[pikepdf.Dictionary, str | None]]) -> bool:
+    pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+    numbers = [pages.get(e.Pg.objgen, 0) for e, _ in elements if "/Pg" in e and str(e.S).startswith("/H")]
+    return numbers == sorted(numbers)
+
+
+def check_file(path: Path) -> list[Check]:
+    with pikepdf.open(path) as pdf:
+        return check_pdf(pdf)
+
+
+def format_report(path: str, checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = [f"{path}: PDF/UA-1 machine checks (a subset of the Matterhorn Protocol)"]
+    lines += [f"  {'ok  ' if c.ok else 'FAIL'}  {c.name.ljust(width)}  {c.detail}" for c in checks]
+    failed = sum(1 for c in checks if not c.ok)
+    lines.append(f"{len(checks) - failed} passed, {failed} failed")
+    return "\n".join(lines)

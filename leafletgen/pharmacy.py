@@ -1,0 +1,73 @@
+"""The pharmacy profile: contact details printed on every leaflet, and print defaults.
+
+A small YAML file, validated like leaflet sources (every problem, ``file: field:
+reason``) and length-limited so a long name cannot break the layout::
+
+    name: Riverside Pharmacy
+    address: 12 High Street, Springfield
+    phone: +44 20 7946 0000
+    hours: Mon-Fri 8:30-18:00, Sat 9:00-13:00   # optional
+    paper: a4                                   # optional: a4 or letter
+    second_language: en                         # optional: default for --with
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import Problem, SourceError
+from .source import Checker
+
+LIMITS = {"name": 60, "address": 120, "phone": 30, "hours": 100}
+PAPERS = ("a4", "letter")
+
+
+@dataclass(frozen=True)
+class Pharmacy:
+    name: str
+    address: str
+    phone: str
+    hours: str = ""
+    paper: str | None = None
+    second_language: str | None = None
+
+
+def load_pharmacy(path: Path, *, display: str | None = None) -> Pharmacy:
+    name = display or str(path)
+    try:
+        data = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(Problem(name, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")) from None
+    return parse_pharmacy(data, name)
+
+
+def parse_pharmacy(data: str, name: str) -> Pharmacy:
+    try:
+        root = yaml.compose(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SourceError(Problem(name, where, f"invalid YAML: {getattr(exc, 'problem', exc)}")) from None
+    check = Checker(name)
+    fields = check.mapping(root, "", ("name", "address", "phone"), ("hours", "paper", "second_language"))
+    values: dict[str, str | None] = {}
+    if fields is not None:
+        for key, node in fields.items():
+            value = check.string(node, key)
+            if value is None:
+                continue
+            limit = LIMITS.get(key)
+            if limit and len(value) > limit:
+                check.fail(key, f"too long ({len(value)} characters, at most {limit})")
+            elif any(ord(c) < 32 for c in value):
+                check.fail(key, "must be one line without control characters")
+            elif key == "paper" and value.lower() not in PAPERS:
+                check.fail(key, f"must be one of: {', '.join(PAPERS)}")
+            else:
+                values[key] = value.lower() if key == "paper" else value
+    if check.problems or fields is None:
+        raise SourceError(check.problems)
+    return Pharmacy(**values)  # type: ignore[arg-type]
