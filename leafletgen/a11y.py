@@ -46,7 +46,8 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
     root = pdf.Root
     meta = pdf.open_metadata()
     add("PDF/UA identifier", meta.get("pdfuaid:part") == "1", f"pdfuaid:part = {meta.get('pdfuaid:part')}")
-    marked = bool(root.get("/MarkInfo", {}).get("/Marked", False))
+    mark_info = root.get("/MarkInfo")
+    marked = isinstance(mark_info, pikepdf.Dictionary) and bool(mark_info.get("/Marked", False))
     add("marked as tagged", marked, "MarkInfo /Marked true" if marked else "MarkInfo /Marked missing or false")
     tree = root.get("/StructTreeRoot")
     elements = list(_elements(tree.K, str(root.Lang) if "/Lang" in root else None)) if tree is not None else []
@@ -72,7 +73,8 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
         f"parts in other languages: {', '.join(other) or 'none'}")
 
     title = str(pdf.docinfo.get("/Title", "")) or str(meta.get("dc:title", "") or "")
-    display = bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False))
+    prefs = root.get("/ViewerPreferences")
+    display = isinstance(prefs, pikepdf.Dictionary) and bool(prefs.get("/DisplayDocTitle", False))
     add("title shown as window title", bool(title) and display, f"title {title!r}, DisplayDocTitle {display}")
 
     levels = [int(str(e.S)[2:]) for e, _ in elements if str(e.S) in {f"/H{i}" for i in range(1, 7)}]
