@@ -65,6 +65,9 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
             elif op in _PAINTING and depth <= 0:
                 untagged += 1
     add("all content tagged or artifact", untagged == 0, f"{untagged} painting operators outside marked content")
+    orphans = _orphan_content(pdf, {e.objgen for e, _ in elements})
+    add("tagged content belongs to the structure tree", orphans == 0,
+        f"{orphans} marked-content sequences whose structure element is outside the tree")
 
     lang = str(root.Lang) if "/Lang" in root else ""
     add("document language", bool(lang), f"/Lang = {lang!r}")
@@ -115,6 +118,26 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
 
     add("reading order follows page order", _order_ok(pdf, elements), "structure order vs page order")
     return checks
+
+
+def _orphan_content(pdf: pikepdf.Pdf, in_tree: set[tuple[int, int]]) -> int:
+    """MCIDs used on pages whose ParentTree element is missing or not reachable from the root."""
+    tree = pdf.Root.get("/StructTreeRoot")
+    parent_tree = tree.get("/ParentTree") if tree is not None else None
+    nums = parent_tree.get("/Nums", pikepdf.Array()) if parent_tree is not None else pikepdf.Array()
+    by_page = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    orphans = 0
+    for number, page in enumerate(pdf.pages):
+        mapping = by_page.get(int(page.obj.get("/StructParents", number)))
+        for instruction in pikepdf.parse_content_stream(page):
+            operands = list(instruction.operands)
+            if (str(instruction.operator) == "BDC" and len(operands) == 2
+                    and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]):
+                mcid = int(operands[1].MCID)
+                element = mapping[mcid] if isinstance(mapping, pikepdf.Array) and mcid < len(mapping) else None
+                if not isinstance(element, pikepdf.Dictionary) or element.objgen not in in_tree:
+                    orphans += 1
+    return orphans
 
 
 def _fonts(pdf: pikepdf.Pdf) -> tuple[int, list[str]]:

@@ -15,6 +15,10 @@ module, given the exact text of each fragment in structure order, adds
   text extraction (poppler's pdftotext, copy-paste) honours. Only for left-to-right
   fragments: poppler treats ActualText as glyph-order text and reverses it again in
   right-to-left lines, which would make Arabic and Urdu read back backwards.
+
+It also turns the page-margin text (footer: page X of Y, revision, language) into
+pagination artifacts: WeasyPrint tags it with structure elements that hang outside
+the structure tree, which PDF/UA forbids.
 """
 
 from __future__ import annotations
@@ -51,26 +55,56 @@ def add_actual_text(data: bytes, page_texts: Sequence[Sequence[tuple[str, bool, 
         document_lang = str(pdf.Root.get("/Lang", "")).lower()
         if len(page_texts) != len(pdf.pages):
             raise RenderError(Problem(name, "text layer", "page count differs from the layout"))
+        reachable = _reachable(pdf.Root.StructTreeRoot)
         for number, (page, spans, texts) in enumerate(zip(pdf.pages, _page_spans(pdf), page_texts, strict=True)):
             # Structure elements were created in tree order: object numbers give that order.
             ordered = sorted(spans.items(), key=lambda item: item[1].objgen[0])
             if len(ordered) != len(texts):
                 raise RenderError(Problem(name, f"page {number + 1}", f"text layer: {len(ordered)} tagged "
                                           f"fragments but {len(texts)} in the layout"))
-            actual = {}
+            actual: dict[int, str] = {}
+            artifacts: set[int] = set()
             for (mcid, element), (text, rtl, lang) in zip(ordered, texts, strict=True):
+                if element.objgen not in reachable:
+                    artifacts.add(mcid)
+                    continue
                 element.ActualText = pikepdf.String(text)
                 if lang and lang.lower() != document_lang:
                     element.Lang = pikepdf.String(lang)
                 if not rtl:
                     actual[mcid] = text
-            _mark_content(pdf, page, actual)
+            _mark_content(pdf, page, actual, artifacts)
+            if artifacts:
+                _drop_from_parent_tree(pdf, number, artifacts)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)
         return out.getvalue()
 
 
-def _mark_content(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str]) -> None:
+def _reachable(root: pikepdf.Object) -> set[tuple[int, int]]:
+    """Object ids of the structure elements reachable from the structure tree root."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root.K]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node and node.objgen not in seen:
+            seen.add(node.objgen)
+            if "/K" in node:
+                stack.append(node.K)
+    return seen
+
+
+def _drop_from_parent_tree(pdf: pikepdf.Pdf, page_number: int, mcids: set[int]) -> None:
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    for i in range(0, len(nums), 2):
+        if int(nums[i]) == page_number and isinstance(nums[i + 1], pikepdf.Array):
+            for mcid in mcids:
+                nums[i + 1][mcid] = None
+
+
+def _mark_content(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str], artifacts: set[int]) -> None:
     instructions = pikepdf.parse_content_stream(page)
     changed = []
     for instruction in instructions:
@@ -78,7 +112,10 @@ def _mark_content(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str]) 
         if (str(operator) == "BDC" and len(operands) == 2 and operands[0] == "/Span"
                 and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]):
             mcid = int(operands[1].MCID)
-            if mcid in actual:
+            if mcid in artifacts:
+                operands = [pikepdf.Name.Artifact,
+                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination, Subtype=pikepdf.Name.Footer)]
+            elif mcid in actual:
                 props = pikepdf.Dictionary(MCID=mcid, ActualText=pikepdf.String(actual[mcid]))
                 operands = [operands[0], props]
         changed.append(pikepdf.ContentStreamInstruction(operands, operator))

@@ -1,0 +1,221 @@
+"""PDF/UA-1 machine checks on every locale, large print, bilingual handouts, paper, pharmacy profile."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from leafletgen.a11y import check_file
+from leafletgen.build import Report, build, load_catalog
+from leafletgen.catalogs import TEMPLATES_DOMAIN
+from leafletgen.cli import main
+from leafletgen.errors import SourceError
+from leafletgen.pharmacy import parse_pharmacy
+from leafletgen.project import Project
+from leafletgen.readback import read_structure_text
+from leafletgen.render import RenderOptions
+
+from conftest import LEAFLET_ID, ROOT, all_locales, normalize, pdf_text
+
+MM = 72 / 25.4
+PHARMACY = """name: Riverside <b>Pharmacy</b> & Co
+address: 12 High Street, Springfield
+phone: +44 20 7946 0000
+hours: Mon-Fri 8:30-18:00
+"""
+
+
+@pytest.fixture(scope="session")
+def built_large(project: Project, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
+    out = tmp_path_factory.mktemp("large")
+    return out, build(project, out, options=RenderOptions(large_print=True))
+
+
+def pdf_path(out: Path, locale: str, suffix: str = "") -> Path:
+    return out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}{suffix}.pdf"
+
+
+@pytest.mark.parametrize("locale", all_locales())
+def test_every_locale_passes_the_accessibility_checks(built: tuple[Path, Report], locale: str) -> None:
+    failed = [f"{c.name}: {c.detail}" for c in check_file(pdf_path(built[0], locale)) if not c.ok]
+    assert failed == []
+
+
+@pytest.mark.parametrize("locale", all_locales())
+def test_every_locale_in_large_print_passes_the_accessibility_checks(built_large: tuple[Path, Report],
+                                                                      locale: str) -> None:
+    failed = [f"{c.name}: {c.detail}" for c in check_file(pdf_path(built_large[0], locale, ".large")) if not c.ok]
+    assert failed == []
+
+
+def test_a11y_check_fails_on_an_untagged_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = tmp_path / "plain.pdf"
+    import weasyprint
+
+    weasyprint.HTML(string="<p>Hello</p>").write_pdf(plain)
+    assert main(["a11y", str(plain)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  marked as tagged" in out and "FAIL  document language" in out
+
+
+@pytest.mark.parametrize("locale", all_locales())
+def test_pictogram_alt_text_is_in_the_leaflets_language(project: Project, built: tuple[Path, Report],
+                                                        locale: str) -> None:
+    strings = load_catalog(project, locale, TEMPLATES_DOMAIN)
+    english = "Pictogram: a pregnant woman, crossed out in red. Do not take this medicine if you are pregnant."
+    expected = english if strings is None else str(strings.get(english, context="pictogram.pregnancy").string)
+    with pikepdf.open(pdf_path(built[0], locale)) as pdf:
+        alts = [str(e.Alt) for e in _elements(pdf.Root.StructTreeRoot.K) if e.S == "/Figure"]
+    assert alts == [expected]
+    assert locale == "en" or expected != english
+
+
+def _elements(node: object) -> list[pikepdf.Dictionary]:
+    out: list[pikepdf.Dictionary] = []
+    if isinstance(node, pikepdf.Array):
+        for kid in node:
+            out += _elements(kid)
+    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        out.append(node)
+        if "/K" in node:
+            out += _elements(node.K)
+    return out
+
+
+def test_boxed_warning_is_read_before_section_1(built: tuple[Path, Report]) -> None:
+    text = normalize(read_structure_text(pdf_path(built[0], "en")))
+    assert text.index(normalize("Warning: this medicine can seriously harm an unborn baby")) < text.index(
+        normalize("1. What isotretinoin is and what it is used for"))
+
+
+def _body_font_sizes(path: Path) -> list[float]:
+    """Point sizes of tagged (non-artifact) text: Tf size x WeasyPrint's 0.75 px-to-pt scale."""
+    sizes: list[float] = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            stack: list[str] = []
+            size = 0.0
+            for instruction in pikepdf.parse_content_stream(page):
+                op = str(instruction.operator)
+                if op in ("BDC", "BMC"):
+                    stack.append(str(instruction.operands[0]))
+                elif op == "EMC" and stack:
+                    stack.pop()
+                elif op == "Tf":
+                    size = float(instruction.operands[1]) * 0.75
+                elif op in ("Tj", "TJ") and stack and "/Artifact" not in stack:
+                    sizes.append(round(size, 2))
+    return sizes
+
+
+def test_large_print_body_text_is_at_least_16_pt(built: tuple[Path, Report],
+                                                 built_large: tuple[Path, Report]) -> None:
+    normal = _body_font_sizes(pdf_path(built[0], "en"))
+    large = _body_font_sizes(pdf_path(built_large[0], "en", ".large"))
+    assert min(normal) >= 11 and min(normal) < 16
+    assert min(large) >= 16
+    assert max(large) > 20  # headings larger still
+    assert normalize(pdf_text(pdf_path(built_large[0], "en", ".large"))).count(normalize("Condoms alone")) == 1
+
+
+def _word_boxes(path: Path) -> list[tuple[float, float, float, float, float, float]]:
+    """(xMin, yMin, xMax, yMax, page width, page height) of every word, from pdftotext -bbox."""
+    import re
+
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    boxes = []
+    width = height = 0.0
+    for line in html.splitlines():
+        if m := re.search(r'<page width="([\d.]+)" height="([\d.]+)"', line):
+            width, height = float(m[1]), float(m[2])
+        elif m := re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', line):
+            boxes.append((float(m[1]), float(m[2]), float(m[3]), float(m[4]), width, height))
+    return boxes
+
+
+@pytest.mark.parametrize(("locale", "suffix", "options"), [
+    ("en", "", RenderOptions()),
+    ("en", ".letter", RenderOptions(paper="letter")),
+    ("ar", ".large", RenderOptions(large_print=True)),
+    ("zh_CN", ".letter", RenderOptions(paper="letter")),
+])
+def test_no_text_within_10_mm_of_the_paper_edge(project: Project, tmp_path: Path, locale: str, suffix: str,
+                                                options: RenderOptions) -> None:
+    report = build(project, tmp_path, locales=[locale], options=options)
+    assert report.ok
+    boxes = _word_boxes(pdf_path(tmp_path, locale, suffix))
+    assert boxes
+    too_close = [b for b in boxes if min(b[0], b[1], b[4] - b[2], b[5] - b[3]) < 10 * MM]
+    assert too_close == []
+
+
+def test_bilingual_handout_has_both_languages_tagged_patient_language_first(project: Project,
+                                                                            tmp_path: Path) -> None:
+    report = build(project, tmp_path, locales=["ar"], options=RenderOptions(with_locale="en"))
+    assert report.ok, report.outcomes
+    path = pdf_path(tmp_path, "ar", "+en")
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == "ar"
+        spans = [e for e in _elements(pdf.Root.StructTreeRoot.K) if e.S == "/Span" and "/ActualText" in e]
+        english = [e for e in spans if str(e.get("/Lang", "")) == "en"]
+        assert english and all(str(e.get("/Lang", "ar")) == "ar" for e in spans[: len(spans) // 3])
+        assert any("Condoms alone are not enough." in str(e.ActualText) for e in english)
+    text = read_structure_text(path)
+    arabic_title = str(load_catalog(project, "ar", LEAFLET_ID).get(  # type: ignore[union-attr]
+        "Isotretinoin 20 mg capsules", context="title").string)
+    assert text.index(arabic_title) < text.index("Isotretinoin 20 mg capsules")
+    assert all(c.ok for c in check_file(path))
+
+
+def test_bilingual_handout_is_refused_when_the_second_language_fails_the_gate(scratch: Project,
+                                                                              tmp_path: Path) -> None:
+    assert main(["--project", str(scratch.root), "init", "pl"]) == 0
+    report = build(scratch, tmp_path, locales=["en"], options=RenderOptions(with_locale="pl"))
+    assert report.outcomes[0].status == "refused"
+    assert any(p.startswith("pl isotretinoin-20mg key.birth-defects: safety-critical message not translated")
+               for p in report.outcomes[0].problems)
+
+
+def test_pharmacy_details_appear_escaped_on_every_leaflet(scratch: Project, tmp_path: Path) -> None:
+    profile = scratch.root / "pharmacy.yaml"
+    profile.write_text(PHARMACY + "paper: letter\n")
+    assert main(["--project", str(scratch.root), "build", "-L", "en", "-L", "de", "--pharmacy", str(profile),
+                 "-o", str(tmp_path)]) == 0
+    for locale in ("en", "de"):
+        path = pdf_path(tmp_path, locale, ".letter")  # the profile's default paper
+        text = normalize(pdf_text(path))
+        assert normalize("Riverside <b>Pharmacy</b> & Co") in text
+        assert normalize("+44 20 7946 0000") in text
+    heading = load_catalog(scratch, "de", TEMPLATES_DOMAIN).get(  # type: ignore[union-attr]
+        "Your pharmacy", context="pharmacy.heading").string
+    assert normalize(str(heading)) in normalize(pdf_text(pdf_path(tmp_path, "de", ".letter")))
+
+
+def test_paper_on_the_command_line_overrides_the_profile(scratch: Project, tmp_path: Path) -> None:
+    profile = scratch.root / "pharmacy.yaml"
+    profile.write_text(PHARMACY + "paper: letter\n")
+    assert main(["--project", str(scratch.root), "build", "-L", "en", "--pharmacy", str(profile),
+                 "--paper", "a4", "-o", str(tmp_path)]) == 0
+    with pikepdf.open(pdf_path(tmp_path, "en")) as pdf:
+        assert [round(float(v)) for v in pdf.pages[0].MediaBox][2:] == [595, 842]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (PHARMACY.replace("Riverside", "R" * 70), ["p.yaml: name: too long (91 characters, at most 60)"]),
+    (PHARMACY.replace("phone: +44 20 7946 0000\n", ""), ["p.yaml: phone: missing"]),
+    (PHARMACY + "paper: a3\n", ["p.yaml: paper: must be one of: a4, letter"]),
+    (PHARMACY + "fax: 123\n", ["p.yaml: fax: unknown key (allowed: name, address, phone, hours, paper, "
+                                "second_language)"]),
+])
+def test_pharmacy_profile_is_validated(text: str, expected: list[str]) -> None:
+    with pytest.raises(SourceError) as info:
+        parse_pharmacy(text, "p.yaml")
+    assert [str(p) for p in info.value.problems] == expected
+
+
+def test_example_pharmacy_profile_is_valid() -> None:
+    profile = parse_pharmacy((ROOT / "docs" / "pharmacy.example.yaml").read_text(), "example")
+    assert profile.second_language == "en" and profile.paper == "a4"
