@@ -222,7 +222,11 @@ def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None 
         if outcome.status == "built" and outcome.path is not None:
             built.append((outcome.path, Entry(outcome.key, outcome.sha256, outcome.size, round(outcome.seconds, 3))))
         done(outcome)
-    Manifest(out_dir).record(built)
+    manifest = Manifest(out_dir)
+    try:
+        manifest.record(built)
+    except OSError as exc:
+        raise LeafletError(Problem(project.display(manifest.path), "", f"cannot write: {exc.strerror}")) from None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -315,7 +319,7 @@ def _run_job(job: Job) -> Outcome:
     except LeafletError as exc:
         return Outcome(job.leaflet, job.locale, "failed", problems=tuple(str(p) for p in exc.problems))
     except OSError as exc:
-        where = Path(exc.filename) if exc.filename else job.path.parent
+        where = Path(exc.filename) if exc.filename else job.path
         problem = Problem(project.display(where), "", f"cannot write: {exc.strerror}")
         return Outcome(job.leaflet, job.locale, "failed", problems=(str(problem),))
     return Outcome(job.leaflet, job.locale, "built", job.path, seconds=time.perf_counter() - started,

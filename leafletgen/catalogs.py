@@ -21,6 +21,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, escape, unescape, write_po
 
 from .errors import CatalogError, Problem
@@ -117,6 +118,7 @@ def parse_catalog(data: bytes, name: str) -> LeafletCatalog:
     if charset is not None and charset not in ("utf-8", "utf8"):
         raise CatalogError(Problem(name, "header Content-Type", f"charset is {charset!r}; catalogs must be UTF-8"))
     _check_syntax(text, name)
+    _check_plural_entries(text, name)
     catalog = LeafletCatalog(charset="utf-8")
     parser = PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True)
     try:
@@ -124,8 +126,40 @@ def parse_catalog(data: bytes, name: str) -> LeafletCatalog:
     except PoFileError as exc:
         raise CatalogError(Problem(name, f"line {getattr(exc, 'lineno', '?')}", f"invalid PO syntax: {exc}")) from None
     _check_duplicates(text, name)
+    _check_plural_count(catalog, text, name)
     _restore_previous_ids(catalog, text)
     return catalog
+
+
+def _check_plural_count(catalog: Catalog, text: str, name: str) -> None:
+    """The header's plural count must be the language's (CLDR)."""
+    if catalog.locale is not None and "Plural-Forms:" in text:
+        declared, expected = catalog.num_plurals, get_plural(catalog.locale).num_plurals
+        if declared != expected:
+            language = catalog.locale.get_display_name("en")
+            raise CatalogError(Problem(name, "header Plural-Forms", f"nplurals is {declared}; {language} "
+                                       f"({catalog.locale_identifier}) has {expected} plural forms"))
+
+
+def _check_plural_entries(text: str, name: str) -> None:
+    """Every plural entry has exactly as many msgstr[n] as the header declares (Babel pads or aborts)."""
+    match = re.search(r"nplurals\s*=\s*(\d+)", text)
+    declared = int(match.group(1)) if match else 2
+    forms, ctxt, msgid_line = 0, "", 0
+    for lineno, raw in enumerate([*text.splitlines(), ""], start=1):
+        line = raw.strip()
+        if line.startswith("msgctxt "):
+            ctxt = unescape(line[8:])
+        elif line.startswith("msgid "):
+            msgid_line, forms = lineno, 0
+        elif line.startswith("msgstr["):
+            forms += 1
+        elif not line and forms:
+            if forms != declared:
+                noun = "plural form" if forms == 1 else "plural forms"
+                raise CatalogError(Problem(name, f"line {msgid_line}", f'message "{ctxt}" has {forms} {noun}, '
+                                           f"but the Plural-Forms header declares nplurals={declared}"))
+            forms, ctxt = 0, ""
 
 
 def _restore_previous_ids(catalog: Catalog, text: str) -> None:
@@ -256,7 +290,9 @@ def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 
     pot = new_template(TEMPLATES_DOMAIN)
-    sources = [("jinja2", p, _JINJA_OPTIONS) for p in sorted(templates_dir.glob("**/*.j2"))]
+    templates = sorted(templates_dir.glob("**/*.j2"))
+    _check_template_syntax(templates, root)  # Jinja's extractor skips a broken template silently
+    sources = [("jinja2", p, _JINJA_OPTIONS) for p in templates]
     sources += [("python", p, {}) for p in PYTHON_STRING_SOURCES]
     for method, path, options in sources:
         try:
@@ -271,6 +307,18 @@ def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
             else:
                 pot.add(msg, context=ctxt, locations=[(rel, line)], auto_comments=comments)
     return pot
+
+
+def _check_template_syntax(paths: list[Path], root: Path) -> None:
+    import jinja2
+
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    for path in paths:
+        try:
+            env.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError as exc:
+            shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            raise CatalogError(Problem(shown, f"line {exc.lineno}", f"template syntax error: {exc.message}")) from None
 
 
 # -- init and update -------------------------------------------------------------------

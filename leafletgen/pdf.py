@@ -41,8 +41,10 @@ class LocalOnlyFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise RefusedURL(f"refused to load {url!r}: only the project's own files may be loaded")
         path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            raise RefusedURL(f"refused to load {url!r}: only files inside {self.root} may be loaded")
+        if not path.is_relative_to(self.root):
+            raise RefusedURL(f"refused to load {url!r}: only files inside {self.root.name}/ may be loaded")
+        if not path.is_file():
+            raise RefusedURL(f"{self.root.name}/{path.relative_to(self.root).as_posix()}: file not found")
         return super().fetch(url, headers)
 
 
@@ -93,7 +95,7 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
             document = source.render(font_config=_font_config(), **options)
             pdf = document.write_pdf(**options)
     except RefusedURL as exc:
-        raise RenderError(Problem(name, "", str(exc))) from None
+        raise RenderError(Problem("", "", str(exc))) from None
     assert pdf is not None
     if not exact_text:
         return pdf

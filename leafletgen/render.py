@@ -188,15 +188,32 @@ def _render(templates_dir: Path, name: str, strings: TemplateStrings, **context:
     env = environment(templates_dir)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         strings.gettext, strings.ngettext, newstyle=True, pgettext=strings.pgettext)
+
+    def shown(template: str) -> str:
+        return f"{templates_dir.name}/{template}"
+
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(Problem(str(templates_dir / (exc.name or name)), f"line {exc.lineno}",
+        raise RenderError(Problem(shown(exc.name or name), f"line {exc.lineno}",
                                   f"template syntax error: {exc.message}")) from None
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(Problem(str(templates_dir / str(exc.name)), "", "template not found")) from None
+        raise RenderError(Problem(shown(str(exc.name)), "", "template not found")) from None
     except jinja2.TemplateError as exc:
-        raise RenderError(Problem(str(templates_dir / name), "", f"template error: {exc}")) from None
+        template, line = _template_frame(exc, templates_dir)
+        raise RenderError(Problem(shown(template or name), f"line {line}" if line else "",
+                                  f"template error: {exc}")) from None
+
+
+def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str | None, int | None]:
+    """The template and line where a runtime template error happened (Jinja maps frames to templates)."""
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_relative_to(templates_dir):
+            return path.relative_to(templates_dir).as_posix(), frame.lineno
+    return None, None
 
 
 __all__ = ["DocumentContext", "Part", "RenderOptions", "css_content", "document_context", "inline",
