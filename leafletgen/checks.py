@@ -62,6 +62,9 @@ def check_translation(source: str, translation: str, *, locale: str, critical: b
     if not translation.strip():
         return [("error", "empty translation")]
     found: list[tuple[str, str]] = []
+    controls = sorted({c for c in translation if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+    if controls:
+        found.append(("error", "contains control characters " + ", ".join(f"U+{ord(c):04X}" for c in controls)))
     want, got = numbers(source), numbers(translation)
     if want != got:
         missing = sorted((want - got).elements())

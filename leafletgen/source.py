@@ -7,6 +7,7 @@ field path and line, and collects every problem before failing once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -156,6 +157,10 @@ class Checker:
         note = self.string(fields["note"], _join(path, "note")) if "note" in fields else ""
         if body is not None and body.count("**") % 2:
             self.fail(_join(path, "text"), "unbalanced '**' (bold markup must open and close)")
+        controls = sorted({c for c in body or "" if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+        if controls:
+            self.fail(_join(path, "text"), "contains control characters "
+                      + ", ".join(f"U+{ord(c):04X}" for c in controls))
         if ident is not None:
             assert node is not None
             line = node.start_mark.line + 1
