@@ -7,9 +7,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Pango for WeasyPrint; harfbuzz-subset for fast font subsetting (else a slow
-# fontTools fallback); Noto fonts for every script; poppler and gettext for tests.
+# fontTools fallback); Noto fonts for every script; poppler, gettext and
+# Chromium (driven by Playwright) for tests.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
-                fonts-noto-core fonts-noto-cjk poppler-utils gettext
+                fonts-noto-core fonts-noto-cjk poppler-utils gettext chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: setup system leaflets test lint bench clean

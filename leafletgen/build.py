@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -71,6 +72,13 @@ def output_path(out_dir: Path, leaflet_id: str, locale: str, options: RenderOpti
     if options.draft:
         name += ".draft"
     return out_dir / leaflet_id / f"{name}.pdf"
+
+
+def for_locale(options: RenderOptions, locale: str) -> RenderOptions:
+    """The options as they apply to ``locale``: a second language equal to the first is no second language."""
+    if options.with_locale == locale:
+        return dataclasses.replace(options, with_locale=None)
+    return options
 
 
 def load_leaflets(project: Project, ids: Iterable[str] | None = None) -> list[Leaflet]:
@@ -175,6 +183,12 @@ class Job:
     key: str
 
 
+def templates_digest(project: Project) -> str:
+    """Digest of the templates, styles and images a PDF uses (the web page's folder is not one)."""
+    return digest_files(sorted(p for p in project.templates_dir.rglob("*")
+                               if p.is_file() and "web" not in p.relative_to(project.templates_dir).parts))
+
+
 def build_key(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions, templates: str) -> str:
     """The key of everything that shapes this PDF (see cache.py)."""
     fonts = []
@@ -239,10 +253,12 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
     for code in [*wanted, *([options.with_locale] if options.with_locale else [])]:
         locale_info(code)  # validates the code and that a font stack exists
     manifest = Manifest(out_dir)
-    templates = digest_files(sorted(p for p in project.templates_dir.rglob("*") if p.is_file()))
+    templates = templates_digest(project)
     template_msgs: dict[str, str] | None = None
     todo = []
+    requested = options
     for locale in wanted:
+        options = for_locale(requested, locale)
         for leaflet in leaflets:
             path = output_path(out_dir, leaflet.id, locale, options)
             try:

@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
         "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf"))
 
     sub.add_parser("validate", help="check the leaflet sources and report every problem")
+    sv = sub.add_parser("serve", help="run the clinic order page and JSON API",
+                        description="Serve the order page (/) and the API (/api/..., OpenAPI at /docs).")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    sv.add_argument("--workers", type=int, default=None, help="render processes (default: one per core)")
+    sv.add_argument("--queue", type=int, default=32, help="renders that may wait before answering 503 (default: 32)")
+    sv.add_argument("--timeout", type=float, default=60.0, help="time limit per render in seconds (default: 60)")
     a = sub.add_parser("a11y", help="print the PDF/UA-1 machine checks for PDF files",
                        description="Checks what a program can check of PDF/UA-1 (a subset of the Matterhorn "
                                    "Protocol): tags, structure, languages, title, headings, lists, tables, "

@@ -119,8 +119,16 @@ def cmd_a11y(args: argparse.Namespace, project: Project) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args: argparse.Namespace, project: Project) -> int:
+    from .server import serve
+
+    serve(project, args.host, args.port, args.workers, args.queue, args.timeout)
+    return 0
+
+
 COMMANDS = {
     "a11y": cmd_a11y,
+    "serve": cmd_serve,
     "build": cmd_build,
     "validate": cmd_validate,
 }
