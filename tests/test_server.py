@@ -1,0 +1,216 @@
+"""The clinic API and order page, through the framework's test client, with real renders."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from leafletgen.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.cli import main
+from leafletgen.project import Project
+from leafletgen.render import RenderOptions
+from leafletgen.server import Renderer, create_app
+
+from conftest import LEAFLET_ID, normalize
+
+PDF_URL = f"/api/leaflets/{LEAFLET_ID}/de.pdf"
+
+
+@pytest.fixture()
+def client(scratch: Project, tmp_path: Path) -> Iterator[TestClient]:
+    assert main(["--project", str(scratch.root), "init", "pl"]) == 0  # an incomplete language
+    app = create_app(scratch, cache_dir=tmp_path / "cache", workers=2)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    import subprocess
+
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_leaflets_list_readiness_per_locale_with_native_names(client: TestClient) -> None:
+    body = client.get("/api/leaflets").json()
+    leaflet = body["leaflets"][0]
+    assert leaflet["id"] == LEAFLET_ID and leaflet["revision"] == 1
+    locales = {entry["code"]: entry for entry in leaflet["locales"]}
+    assert locales["ar"]["name"] == "العربية" and locales["ar"]["direction"] == "rtl"
+    assert locales["de"]["ready"] is True and locales["de"]["reviewed"] is False
+    assert locales["pl"]["ready"] is False and locales["pl"]["problems"]
+
+
+def test_pdf_has_a_stable_etag_and_revalidates_cheaply(client: TestClient) -> None:
+    first = client.get(PDF_URL)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    assert first.content.startswith(b"%PDF-")
+    etag = first.headers["etag"]
+    again = client.get(PDF_URL)
+    assert again.headers["etag"] == etag and again.content == first.content
+    assert client.get(PDF_URL, headers={"If-None-Match": etag}).status_code == 304
+    letter = client.get(PDF_URL, params={"paper": "letter"})
+    assert letter.headers["etag"] != etag
+
+
+@pytest.mark.parametrize(("url", "status", "error"), [
+    ("/api/leaflets/aspirin/de.pdf", 404, "unknown leaflet"),
+    (f"/api/leaflets/{LEAFLET_ID}/xx.pdf", 404, "unknown locale"),
+    (f"/api/leaflets/{LEAFLET_ID}/..%2F..%2Fetc%2Fpasswd.pdf", 404, None),
+    (f"/api/leaflets/{LEAFLET_ID}/de.pdf?with=xx", 404, "unknown locale"),
+    (f"/api/leaflets/{LEAFLET_ID}/de.pdf?paper=a5", 422, "invalid request"),
+    (f"/api/leaflets/{LEAFLET_ID}/de.pdf?large_print=maybe", 422, "invalid request"),
+])
+def test_bad_pdf_requests_get_clear_json_errors(client: TestClient, url: str, status: int,
+                                                error: str | None) -> None:
+    response = client.get(url)
+    assert response.status_code == status
+    assert "Traceback" not in response.text
+    if error:
+        assert response.json()["error"] == error
+
+
+def test_incomplete_locale_is_refused_naming_what_is_missing(client: TestClient) -> None:
+    response = client.get(f"/api/leaflets/{LEAFLET_ID}/pl.pdf")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "locale refused: its warnings are not complete"
+    assert "pl isotretinoin-20mg key.birth-defects: safety-critical message not translated" in body["detail"][
+        "problems"]
+
+
+def _order(*locales: str, **extra: object) -> dict[str, object]:
+    return {"items": [{"leaflet": LEAFLET_ID, "locale": loc} for loc in locales], **extra}
+
+
+def test_order_returns_a_zip_with_a_manifest(client: TestClient, tmp_path: Path) -> None:
+    clinic = {"name": "Clinic <img src=file:///etc/passwd>", "address": "1 Road", "phone": "+1 555 0100"}
+    response = client.post("/api/orders", json=_order("de", "ar", options={"paper": "letter"}, clinic=clinic))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    manifest = json.loads(archive.read("manifest.json"))["files"]
+    assert [entry["file"] for entry in manifest] == [f"{LEAFLET_ID}.de.letter.pdf", f"{LEAFLET_ID}.ar.letter.pdf"]
+    for entry in manifest:
+        data = archive.read(entry["file"])
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["revision"] == 1 and entry["review_state"] == "not reviewed"
+        assert entry["options"]["paper"] == "letter"
+    text = pdf_text(archive.read(f"{LEAFLET_ID}.de.letter.pdf"), tmp_path)
+    assert normalize("Clinic <img src=file:///etc/passwd>") in normalize(text)
+
+
+def test_order_of_one_item_returns_the_pdf(client: TestClient) -> None:
+    response = client.post("/api/orders", json=_order("en"))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert f"{LEAFLET_ID}.en.pdf" in response.headers["content-disposition"]
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (_order(*(["de"] * 25)), 422),
+    ({**_order("de"), "priority": "high"}, 422),
+    (_order("de", clinic={"name": "x" * 61, "address": "a", "phone": "1"}), 422),
+    (_order("de", clinic={"name": "A\x07", "address": "a", "phone": "1"}), 422),
+    (_order("de", options={"paper": "a3"}), 422),
+    (_order("pl"), 409),
+    (_order("tlh"), 404),
+    ({"items": []}, 422),
+])
+def test_bad_orders_are_refused(client: TestClient, body: dict[str, object], status: int) -> None:
+    response = client.post("/api/orders", json=body)
+    assert response.status_code == status
+    assert "error" in response.json() and "Traceback" not in response.text
+
+
+def test_oversized_request_body_is_refused(client: TestClient) -> None:
+    response = client.post("/api/orders", content=b"{" + b" " * 70_000 + b"}",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_full_queue_answers_503_with_retry_after(scratch: Project, tmp_path: Path) -> None:
+    with TestClient(create_app(scratch, cache_dir=tmp_path, workers=1, queue=0)) as busy:
+        response = busy.get(PDF_URL)
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+
+
+def test_render_time_limit_answers_504(scratch: Project, tmp_path: Path) -> None:
+    with TestClient(create_app(scratch, cache_dir=tmp_path, workers=1, timeout=0.001)) as slow:
+        response = slow.get(PDF_URL)
+    assert response.status_code == 504 and "render took longer" in response.json()["error"]
+
+
+def test_unexpected_errors_never_show_a_stack_trace(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(client.app.state.catalogue, "refresh", boom)  # type: ignore[attr-defined]
+    response = client.get("/api/leaflets")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error"} and "secret" not in response.text
+
+
+def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path) -> None:
+    renderer = Renderer(scratch, tmp_path, workers=2, queue=8, timeout=60)
+    renderer.start()
+    submitted = []
+    real_submit = renderer.pool.submit  # type: ignore[union-attr]
+
+    def counting_submit(fn, *args):  # type: ignore[no-untyped-def]
+        submitted.append(args)
+        return real_submit(fn, *args)
+
+    renderer.pool.submit = counting_submit  # type: ignore[union-attr,method-assign]
+    from leafletgen.build import load_leaflets
+
+    leaflet = load_leaflets(scratch)[0]
+
+    async def three() -> list[tuple[bytes, str]]:
+        return await asyncio.gather(*(renderer.pdf(leaflet, "de", RenderOptions()) for _ in range(3)))
+
+    try:
+        results = asyncio.run(three())
+        assert len(submitted) == 1
+        assert len({data for data, _ in results}) == 1
+        asyncio.run(three())  # now from the content-addressed cache
+        assert len(submitted) == 1
+    finally:
+        renderer.stop()
+
+
+def test_translation_with_html_cannot_make_the_renderer_read_a_file(scratch: Project, tmp_path: Path) -> None:
+    path = po_path(scratch.locales_dir, "de", LEAFLET_ID)
+    catalog = read_catalog(path)
+    message = next(m for m in catalog if m.context == "other.questions")
+    message.string = 'Fragen? <img src="file:///etc/passwd"> url(file:///etc/passwd) Apotheke.'
+    write_catalog(path, catalog)
+    with TestClient(create_app(scratch, cache_dir=tmp_path / "c", workers=1)) as app_client:
+        response = app_client.get(PDF_URL)
+    assert response.status_code == 200
+    assert normalize('<img src="file:///etc/passwd">') in normalize(pdf_text(response.content, tmp_path))
+
+
+def test_order_page_is_accessible_html(client: TestClient) -> None:
+    page = client.get("/").text
+    assert '<html lang="en"' in page and "<title>" in page
+    assert page.count('type="checkbox" name="choice"') == 13
+    assert page.count("<label for=\"c-") == 13
+    assert 'value="isotretinoin-20mg:pl" id="c-isotretinoin-20mg-pl" disabled' in page
+
+
+def test_order_form_downloads_a_zip_or_explains_the_problem(client: TestClient) -> None:
+    response = client.post("/order", data={"choice": [f"{LEAFLET_ID}:de", f"{LEAFLET_ID}:en"], "paper": "a4",
+                                           "name": "Clinic", "address": "Road 1", "phone": "123"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    empty = client.post("/order", data={"paper": "a4"})
+    assert empty.status_code == 422 and 'role="alert"' in empty.text
+    refused = client.post("/order", data={"choice": [f"{LEAFLET_ID}:pl"]})
+    assert refused.status_code == 409 and "key.birth-defects" in refused.text
