@@ -253,6 +253,7 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
     for code in [*wanted, *([options.with_locale] if options.with_locale else [])]:
         locale_info(code)  # validates the code and that a font stack exists
     manifest = Manifest(out_dir)
+    _remove_stale_temporaries(out_dir)
     templates = templates_digest(project)
     template_msgs: dict[str, str] | None = None
     todo = []
@@ -282,6 +283,20 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
                 continue
             todo.append(Job(project.root, leaflet.id, locale, options, path, key))
     return todo
+
+
+STALE_TEMPORARY_SECONDS = 600
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files left by a killed build (never a final PDF); recent ones may belong to a running build."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for tmp in out_dir.glob("**/.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def _cost(job: Job) -> int:

@@ -8,6 +8,7 @@ and they mark every such text so the template can highlight it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from gettext import c2py
 
 from babel.messages.catalog import Catalog
 from markupsafe import Markup, escape
@@ -58,4 +59,9 @@ class TemplateStrings:
         return escape(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> Markup:
+        """Plural forms chosen by the catalog's own Plural-Forms expression (CLDR rules at `init`)."""
+        found = self.catalog.get((singular, plural)) if self.catalog is not None else None
+        if found is not None and not found.fuzzy and isinstance(found.string, (list, tuple)) and all(found.string):
+            index = c2py(self.catalog.plural_expr)(n)  # type: ignore[union-attr]
+            return escape(found.string[min(index, len(found.string) - 1)])
         return escape(singular if n == 1 else plural)

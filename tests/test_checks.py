@@ -50,3 +50,15 @@ def test_missing_trailing_punctuation_is_a_warning() -> None:
 def test_safety_critical_text_left_in_english_is_flagged() -> None:
     assert problems("Condoms alone are not enough.", "Condoms alone are not enough.", critical=True) == [
         "safety-critical text is identical to the English source"]
+
+
+def test_template_plurals_follow_the_catalogs_plural_forms() -> None:
+    from babel.messages.catalog import Catalog
+
+    from leafletgen.localize import TemplateStrings
+
+    catalog = Catalog(locale="ru")
+    catalog.add(("%(n)s page", "%(n)s pages"), ["%(n)s страница", "%(n)s страницы", "%(n)s страниц"])
+    strings = TemplateStrings(catalog)
+    assert [str(strings.ngettext("%(n)s page", "%(n)s pages", n)) for n in (1, 3, 5, 21)] == [
+        "%(n)s страница", "%(n)s страницы", "%(n)s страниц", "%(n)s страница"]

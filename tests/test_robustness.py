@@ -150,3 +150,15 @@ def test_random_translation_round_trips_or_is_refused_cleanly(playground: Projec
 
 def test_leaflets_still_load_after_the_property_test(playground: Project) -> None:
     assert load_leaflets(playground)[0].id == LEAFLET_ID
+
+
+def test_stale_temporaries_from_a_killed_build_are_cleaned_up(scratch: Project, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    stale = out / LEAFLET_ID / f".{LEAFLET_ID}.de.pdf.abc123.tmp"
+    fresh = out / LEAFLET_ID / f".{LEAFLET_ID}.fr.pdf.def456.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"%PDF-1.7 half")
+    fresh.write_bytes(b"%PDF-1.7 being written by another build")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    assert build(scratch, out, locales=["en"]).ok
+    assert not stale.exists() and fresh.exists()
