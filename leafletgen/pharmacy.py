@@ -16,10 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .errors import Problem, SourceError
-from .source import Checker
+from .source import Checker, compose_yaml
 
 LIMITS = {"name": 60, "address": 120, "phone": 30, "hours": 100}
 PAPERS = ("a4", "letter")
@@ -45,12 +43,7 @@ def load_pharmacy(path: Path, *, display: str | None = None) -> Pharmacy:
 
 
 def parse_pharmacy(data: str, name: str) -> Pharmacy:
-    try:
-        root = yaml.compose(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SourceError(Problem(name, where, f"invalid YAML: {getattr(exc, 'problem', exc)}")) from None
+    root = compose_yaml(data, name)
     check = Checker(name)
     fields = check.mapping(root, "", ("name", "address", "phone"), ("hours", "paper", "second_language"))
     values: dict[str, str | None] = {}

@@ -44,18 +44,23 @@ def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = Non
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SourceError(Problem(name, f"byte {exc.start}", "not valid UTF-8")) from None
-    try:
-        root = yaml.compose(data, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise SourceError(Problem(name, where, f"invalid YAML: {reason}")) from None
+    root = compose_yaml(data, name)
     checker = Checker(name)
     leaflet = checker.leaflet(root, expected_id)
     if checker.problems or leaflet is None:
         raise SourceError(checker.problems)
     return leaflet
+
+
+def compose_yaml(data: str, name: str) -> Node | None:
+    """The YAML node tree (with line marks), or a one-line SourceError naming line and column."""
+    try:
+        return yaml.compose(data, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise SourceError(Problem(name, where, f"invalid YAML: {reason}")) from None
 
 
 class Checker:
