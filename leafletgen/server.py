@@ -15,8 +15,10 @@ import hashlib
 import io
 import json
 import os
+import signal
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -50,6 +52,7 @@ from .render import RenderOptions
 
 MAX_ITEMS = 24
 MAX_BODY_BYTES = 64 * 1024
+CACHE_FILES = 512
 
 
 # -- request models ---------------------------------------------------------------------------
@@ -97,6 +100,39 @@ class ApiError(Exception):
         self.status, self.error, self.detail, self.headers = status, error, detail, headers or {}
 
 
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes, declared or streamed (chunked)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length and (not length.isdigit() or int(length) > self.limit):
+            await _error(413, f"request body larger than {self.limit} bytes")(scope, receive, send)
+            return
+        # Read the whole (small) body first, so a streamed body over the limit never reaches the app.
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await _error(413, f"request body larger than {self.limit} bytes")(scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> dict[str, Any]:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
 # -- what can be ordered -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -115,15 +151,15 @@ class Catalogue:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._signature: tuple[float, ...] = ()
+        self._signature: tuple[tuple[str, int, int], ...] = ()
         self.leaflets: dict[str, Leaflet] = {}
         self.readiness: dict[str, dict[str, Readiness]] = {}
         self.refresh()
 
-    def _current_signature(self) -> tuple[float, ...]:
+    def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
         files = [*self.project.leaflets_dir.glob("*.yaml"), *self.project.locales_dir.glob("*/LC_MESSAGES/*.po"),
                  *self.project.templates_dir.glob("*.j2")]
-        return (*sorted(p.stat().st_mtime for p in files), len(files))
+        return (*sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files),)
 
     def refresh(self) -> None:
         signature = self._current_signature()
@@ -173,11 +209,36 @@ def _worker_leaflet(root: str, leaflet_id: str, mtime_ns: int) -> Leaflet:
     return load_leaflets(Project(Path(root)), [leaflet_id])[0]
 
 
-def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOptions) -> tuple[str, Any]:
-    """Runs in a worker process: gate again (the files may have changed), then render.
+class _TimeLimit(Exception):
+    pass
 
-    Returns ("ok", pdf bytes), ("refused", problems) or ("failed", problems).
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _TimeLimit
+
+
+def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOptions, cache_file: str,
+                      timeout: float) -> tuple[str, Any]:
+    """Runs in a worker process: gate again (the files may have changed), render, store in the cache.
+
+    The time limit is enforced here (an interval timer), so a slow render frees its
+    worker instead of holding it. Returns ("ok", pdf bytes), ("refused", problems),
+    ("failed", problems) or ("timeout", seconds).
     """
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        state, result = _gate_and_render(root, leaflet_id, locale, options)
+        if state == "ok":
+            atomic_write_bytes(Path(cache_file), result)
+        return state, result
+    except _TimeLimit:
+        return "timeout", timeout
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOptions) -> tuple[str, Any]:
     project = Project(Path(root))
     try:
         source = project.leaflets_dir / f"{leaflet_id}.yaml"
@@ -208,6 +269,7 @@ class Renderer:
 
         warm_up()  # workers forked from here inherit WeasyPrint and fontconfig
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
 
     def stop(self) -> None:
         if self.pool:
@@ -230,30 +292,47 @@ class Renderer:
             return data, key
         future = self.inflight.get(key)
         if future is None:
-            if len(self.inflight) >= self.queue:
+            if len(self.inflight) >= self.workers + self.queue:  # every worker busy and the queue full
                 raise ApiError(503, "busy: too many renders queued, try again shortly", headers={"Retry-After": "5"})
-            assert self.pool is not None
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self.pool, _render_in_worker, str(self.project.root), leaflet.id, locale,
-                                          options)
+            future = self._submit(leaflet.id, locale, options, key)
             self.inflight[key] = future
             future.add_done_callback(partial(self._finished, key))
         try:
-            state, result = await asyncio.wait_for(asyncio.shield(future), self.timeout)
-        except TimeoutError:
-            raise ApiError(504, f"render took longer than {self.timeout:g} s", headers={"Retry-After": "10"}) from None
+            state, result = await asyncio.shield(future)
+        except BrokenProcessPool:
+            self._restart()  # a worker died (killed, out of memory): the next request gets a fresh pool
+            raise ApiError(503, "a render worker died; try again", headers={"Retry-After": "2"}) from None
+        if state == "timeout":
+            raise ApiError(504, f"render took longer than {self.timeout:g} s", headers={"Retry-After": "10"})
         if state == "refused":
             raise ApiError(409, "locale refused", {"leaflet": leaflet.id, "locale": locale, "problems": result})
         if state == "failed":
             raise ApiError(500, "render failed", {"leaflet": leaflet.id, "locale": locale, "problems": result})
         return result, key
 
+    def _submit(self, leaflet_id: str, locale: str, options: RenderOptions, key: str
+                ) -> asyncio.Future[tuple[str, Any]]:
+        assert self.pool is not None
+        self._evict()
+        return asyncio.get_running_loop().run_in_executor(
+            self.pool, _render_in_worker, str(self.project.root), leaflet_id, locale, options,
+            str(self.cache_dir / f"{key}.pdf"), self.timeout)
+
+    def _restart(self) -> None:
+        import multiprocessing
+
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+
+    def _evict(self) -> None:
+        """Keep the cache bounded: drop the least recently written files beyond CACHE_FILES."""
+        files = sorted(self.cache_dir.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - CACHE_FILES)]:
+            old.unlink(missing_ok=True)
+
     def _finished(self, key: str, future: asyncio.Future[tuple[str, Any]]) -> None:
         self.inflight.pop(key, None)
-        if not future.cancelled() and future.exception() is None:
-            state, result = future.result()
-            if state == "ok":
-                atomic_write_bytes(self.cache_dir / f"{key}.pdf", result)
 
 
 # -- the application -------------------------------------------------------------------------------
@@ -274,17 +353,14 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
                   version="1", lifespan=lifespan)
     app.state.catalogue, app.state.renderer = catalogue, renderer
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
         if request.url.path == "/order":
-            return _order_page(catalogue, status=exc.status, message=exc.error, problems=_problems(exc.detail))
+            page = _order_page(catalogue, status=exc.status, message=exc.error, problems=_problems(exc.detail))
+            page.headers.update(exc.headers)
+            return page
         return _error(exc.status, exc.error, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -318,7 +394,7 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
         leaflet = catalogue.check(leaflet_id, locale, with_locale)
         options = for_locale(RenderOptions(paper=paper, large_print=large_print, with_locale=with_locale), locale)
         etag = f'"{renderer.key(leaflet, locale, options)}"'
-        if request.headers.get("if-none-match") == etag:
+        if etag in _etags(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers={"ETag": etag})
         data, _ = await renderer.pdf(leaflet, locale, options)
         name = output_path(Path("."), leaflet.id, locale, for_locale(options, locale)).name
@@ -343,13 +419,11 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
                          address: Annotated[str, Form(max_length=LIMITS["address"])] = "",
                          phone: Annotated[str, Form(max_length=LIMITS["phone"])] = "",
                          hours: Annotated[str, Form(max_length=LIMITS["hours"])] = "") -> Response:
-        items = []
-        for value in choice[:MAX_ITEMS + 1]:
-            leaflet_id, _, locale = value.partition(":")
-            items.append(Item(leaflet=leaflet_id, locale=locale))
-        if not items:
+        if not choice:
             raise ApiError(422, "Choose at least one leaflet in one language.")
         try:
+            items = [Item(leaflet=value.partition(":")[0], locale=value.partition(":")[2])
+                     for value in choice[:MAX_ITEMS + 1]]
             clinic = Clinic(name=name, address=address, phone=phone, hours=hours) if name or address or phone \
                 else None
             options = Options.model_validate({"paper": paper, "large_print": large_print, "with": second or None})
@@ -383,9 +457,12 @@ async def _fulfil(catalogue: Catalogue, renderer: Renderer, order: Order) -> Res
         for leaflet, (_, locale), (data, _key), name in zip(leaflets, items, results, names, strict=True):
             archive.writestr(name, data)
             state = catalogue.readiness[leaflet.id][locale]
+            second = catalogue.readiness[leaflet.id].get(options.with_locale or "")
+            reviewed = state.reviewed and (second is None or second.reviewed)
             manifest.append({"file": name, "leaflet": leaflet.id, "revision": leaflet.meta.revision,
                              "locale": locale, "language": state.name,
-                             "review_state": "reviewed" if state.reviewed else "not reviewed",
+                             "with": options.with_locale if options.with_locale != locale else None,
+                             "review_state": "reviewed" if reviewed else "not reviewed",
                              "options": {"paper": options.paper, "large_print": options.large_print,
                                          "with": options.with_locale,
                                          "clinic": clinic.model_dump() if clinic else None},
@@ -393,6 +470,11 @@ async def _fulfil(catalogue: Catalogue, renderer: Renderer, order: Order) -> Res
         archive.writestr("manifest.json", json.dumps({"files": manifest}, indent=2, ensure_ascii=False))
     return Response(buffer.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="leaflets.zip"'})
+
+
+def _etags(header: str) -> set[str]:
+    """The entity tags of an If-None-Match header; weak ones compare equal (RFC 9110 weak comparison)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 def _problems(detail: Any) -> list[str]:

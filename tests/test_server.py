@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from leafletgen.build import load_leaflets
 from leafletgen.catalogs import po_path, read_catalog, write_catalog
 from leafletgen.cli import main
 from leafletgen.project import Project
 from leafletgen.render import RenderOptions
-from leafletgen.server import Renderer, create_app
+from leafletgen.server import ApiError, Renderer, create_app
 
 from conftest import LEAFLET_ID, normalize
 
@@ -137,9 +138,42 @@ def test_oversized_request_body_is_refused(client: TestClient) -> None:
 
 
 def test_full_queue_answers_503_with_retry_after(scratch: Project, tmp_path: Path) -> None:
-    with TestClient(create_app(scratch, cache_dir=tmp_path, workers=1, queue=0)) as busy:
-        response = busy.get(PDF_URL)
-    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    renderer = Renderer(scratch, tmp_path, workers=1, queue=1, timeout=60)
+    renderer.start()
+    leaflet = load_leaflets(scratch)[0]
+
+    async def four_distinct() -> list[object]:
+        return await asyncio.gather(*(renderer.pdf(leaflet, locale, RenderOptions())
+                                      for locale in ("de", "fr", "es", "ru")), return_exceptions=True)
+
+    try:
+        results = asyncio.run(four_distinct())
+    finally:
+        renderer.stop()
+    busy = [r for r in results if isinstance(r, ApiError)]
+    assert len(busy) == 2  # one rendering, one waiting, two turned away
+    assert all(r.status == 503 and r.headers == {"Retry-After": "5"} for r in busy)
+
+
+def test_weak_and_listed_etags_revalidate(client: TestClient) -> None:
+    etag = client.get(PDF_URL).headers["etag"]
+    assert client.get(PDF_URL, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+
+
+def test_chunked_oversized_body_is_refused(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"items": ['
+        for _ in range(3000):
+            yield b'{"leaflet": "isotretinoin-20mg", "locale": "de"},'
+        yield b"]}"
+
+    response = client.post("/api/orders", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_order_form_with_an_overlong_choice_is_a_form_error(client: TestClient) -> None:
+    response = client.post("/order", data={"choice": [f"{'x' * 200}:de"]})
+    assert response.status_code == 422 and 'role="alert"' in response.text
 
 
 def test_render_time_limit_answers_504(scratch: Project, tmp_path: Path) -> None:
@@ -169,8 +203,6 @@ def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path) -
         return real_submit(fn, *args)
 
     renderer.pool.submit = counting_submit  # type: ignore[union-attr,method-assign]
-    from leafletgen.build import load_leaflets
-
     leaflet = load_leaflets(scratch)[0]
 
     async def three() -> list[tuple[bytes, str]]:
