@@ -15,10 +15,10 @@ import fcntl
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from .files import atomic_write_bytes
@@ -31,16 +31,28 @@ _PACKAGE_DIR = Path(__file__).parent
 @cache
 def engine_fingerprint() -> str:
     """Versions of everything that renders, and a digest of leafletgen's own code."""
-    parts = []
-    for dist in ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "fonttools", "babel", "jinja2", "pyphen"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            parts.append(f"{dist}={metadata.version(dist)}")
+    installed = _installed_versions()
+    parts = [f"{dist}={installed.get(dist, '?')}" for dist in
+             ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "fonttools", "babel", "jinja2", "pyphen")]
     parts.append(f"pango={_pango_version()}")
     code = hashlib.sha256()
     for path in sorted(_PACKAGE_DIR.glob("*.py")):
         code.update(path.name.encode() + b"\0" + path.read_bytes())
     parts.append(f"leafletgen={code.hexdigest()}")
     return ";".join(parts)
+
+
+def _installed_versions() -> dict[str, str]:
+    """Distribution versions from the *.dist-info folder names on sys.path.
+
+    Much cheaper than importlib.metadata (whose import alone costs ~30 ms per run).
+    """
+    versions: dict[str, str] = {}
+    for entry in sys.path:
+        for info in Path(entry or ".").glob("*.dist-info") if Path(entry or ".").is_dir() else ():
+            name, _, version = info.name[: -len(".dist-info")].partition("-")
+            versions.setdefault(name.lower().replace("_", "-"), version)
+    return versions
 
 
 def _pango_version() -> str:

@@ -8,6 +8,7 @@ rendering, naming the characters, where they come from, and the fonts tried.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import json
 import os
@@ -24,16 +25,31 @@ from .files import atomic_write_bytes
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 
+_FONTCONFIG_STATE = ("/etc/fonts", "/etc/fonts/conf.d", "/var/cache/fontconfig", "/usr/share/fonts",
+                     "/usr/local/share/fonts")
+
+
 @cache
 def installed_fonts() -> dict[str, tuple[str, int]]:
-    """Every regular face fontconfig knows, by family name: (path, index in a collection)."""
+    """Every regular face fontconfig knows, by family name: (path, index in a collection).
+
+    The fc-list answer is cached on disk until fontconfig's configuration, caches or
+    font folders change (installing fonts updates them).
+    """
+    state = ":".join(f"{os.stat(p).st_mtime_ns}" if os.path.exists(p) else "-" for p in _FONTCONFIG_STATE)
+    cached = cache_dir() / f"fc-list-{hashlib.sha256(state.encode()).hexdigest()[:16]}.txt"
     try:
-        result = subprocess.run(["fc-list", "-f", "%{family[0]}|%{file}|%{index}\n", ":style=Regular"],
-                                capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise RenderError(Problem("", "fontconfig", f"fc-list is not usable: {exc}")) from None
+        listing = cached.read_text(encoding="utf-8")
+    except OSError:
+        try:
+            listing = subprocess.run(["fc-list", "-f", "%{family[0]}|%{file}|%{index}\n", ":style=Regular"],
+                                     capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise RenderError(Problem("", "fontconfig", f"fc-list is not usable: {exc}")) from None
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(cached, listing.encode("utf-8"))
     found: dict[str, tuple[str, int]] = {}
-    for line in sorted(result.stdout.splitlines()):
+    for line in sorted(listing.splitlines()):
         family, _, rest = line.partition("|")
         path, _, index = rest.rpartition("|")
         if family and path:
@@ -54,7 +70,7 @@ def coverage(family: str) -> frozenset[int]:
     """The code points the family's regular face maps to glyphs (cached on disk per font file)."""
     path, index = font_file(family)
     stat = os.stat(path)
-    cache_file = _cache_dir() / f"cmap-{Path(path).name}-{index}-{stat.st_size}-{stat.st_mtime_ns}.json"
+    cache_file = cache_dir() / f"cmap-{Path(path).name}-{index}-{stat.st_size}-{stat.st_mtime_ns}.json"
     try:
         ranges = json.loads(cache_file.read_text())
         return frozenset(c for start, end in ranges for c in range(start, end + 1))
@@ -82,7 +98,7 @@ def _ranges(points: frozenset[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "leafletgen"
 

@@ -22,7 +22,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .errors import Problem, RenderError
-from .textlayer import add_actual_text
+from .textlayer import fix_text_layer
 
 
 class RefusedURL(FatalURLFetchingError):
@@ -84,8 +84,9 @@ def warm_up() -> None:
 def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True) -> bytes:
     """Render HTML to PDF/UA-1 bytes; ``base_dir`` is the only folder that may be read.
 
-    ``exact_text`` adds /ActualText so the text layer reads back exactly (textlayer.py);
-    turned off only to measure the difference.
+    ``exact_text`` runs textlayer.py as WeasyPrint's finisher: /ActualText so the text
+    layer reads back exactly, /Lang on other-language parts, footers as artifacts.
+    Turned off only to measure the difference.
     """
     fetcher = LocalOnlyFetcher(base_dir)
     options = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
@@ -93,13 +94,16 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
         with _weasyprint_warnings_as_errors(name):
             source = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
             document = source.render(font_config=_font_config(), **options)
-            pdf = document.write_pdf(**options)
+
+            def finisher(document: weasyprint.Document, pdf: object) -> None:
+                fragments = [list(_fragment_texts(page._page_box)) for page in document.pages]
+                fix_text_layer(pdf, fragments, name=name)  # type: ignore[arg-type]
+
+            pdf = document.write_pdf(finisher=finisher if exact_text else None, **options)
     except RefusedURL as exc:
         raise RenderError(Problem("", "", str(exc))) from None
     assert pdf is not None
-    if not exact_text:
-        return pdf
-    return add_actual_text(pdf, [list(_fragment_texts(page._page_box)) for page in document.pages], name=name)
+    return pdf
 
 
 def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool, str]]:

@@ -142,6 +142,7 @@ def document_context(parts: list[Part], options: RenderOptions) -> DocumentConte
 def environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -171,6 +172,18 @@ def isolate(value: str, direction: str) -> Markup:
     WeasyPrint does not resolve ``dir="auto"``, so the direction is decided here.
     """
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja checks the source, so edits are never stale)."""
+    from .fonts import cache_dir
+
+    folder = cache_dir() / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def render_part(templates_dir: Path, part: Part) -> Markup:

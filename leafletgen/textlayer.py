@@ -6,9 +6,9 @@ marks, Nastaliq ligatures) therefore reads back wrong from the content stream:
 "दवा" comes back as "दव". The glyphs are right; only the text layer is wrong.
 
 WeasyPrint marks every text fragment (one line of one element) as its own
-marked-content sequence with an MCID and its own ``/Span`` structure element. This
-module, given the exact text of each fragment in structure order, adds
-``/ActualText`` to both:
+marked-content sequence with an MCID and its own ``/Span`` structure element.
+Running as WeasyPrint's *finisher* (on its pydyf objects, before the PDF is
+serialized), this module adds ``/ActualText`` with the exact text to both:
 
 - the ``/Span`` structure elements, which assistive technology reads (exact), and
 - the ``/Span <</MCID n>> BDC`` marked content in the page content stream, which
@@ -16,107 +16,80 @@ module, given the exact text of each fragment in structure order, adds
   fragments: poppler treats ActualText as glyph-order text and reverses it again in
   right-to-left lines, which would make Arabic and Urdu read back backwards.
 
-It also turns the page-margin text (footer: page X of Y, revision, language) into
-pagination artifacts: WeasyPrint tags it with structure elements that hang outside
-the structure tree, which PDF/UA forbids.
+It also sets ``/Lang`` on fragments in another language than the document (a
+bilingual handout's second part), and turns the page-margin text (footer: page X of
+Y, revision, language) into pagination artifacts: WeasyPrint tags it with structure
+elements that hang outside the structure tree, which PDF/UA forbids.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
+from typing import Any
 
-import pikepdf
+import pydyf
 
 from .errors import Problem, RenderError
 
-
-def _page_spans(pdf: pikepdf.Pdf) -> list[dict[int, pikepdf.Dictionary]]:
-    """Per page: MCID -> its /Span structure element (from the structure parent tree)."""
-    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
-    by_page: dict[int, dict[int, pikepdf.Dictionary]] = {}
-    for i in range(0, len(nums), 2):
-        key, value = int(nums[i]), nums[i + 1]
-        if isinstance(value, pikepdf.Array):
-            by_page[key] = {mcid: elem for mcid, elem in enumerate(value)
-                            if isinstance(elem, pikepdf.Dictionary) and elem.get("/S") == "/Span"}
-    return [by_page.get(n, {}) for n in range(len(pdf.pages))]
+#: (text, right-to-left, language) of each text fragment on a page, in tagging order.
+Fragments = Sequence[tuple[str, bool, str]]
 
 
-def add_actual_text(data: bytes, page_texts: Sequence[Sequence[tuple[str, bool, str]]], *, name: str) -> bytes:
-    """Return the PDF with ``/ActualText`` on every text fragment.
+def fix_text_layer(pdf: pydyf.PDF, page_fragments: Sequence[Fragments], *, name: str) -> None:
+    """Add /ActualText, /Lang and footer artifacts to a PDF WeasyPrint is about to write."""
+    objects = pdf.objects
 
-    ``page_texts[p]`` lists ``(text, rtl, lang)`` for each fragment on page ``p`` in
-    the order WeasyPrint created their structure elements (document tree order).
-    A fragment in another language than the document's also gets ``/Lang`` (a
-    bilingual handout's second part), which WeasyPrint does not write itself.
-    """
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        document_lang = str(pdf.Root.get("/Lang", "")).lower()
-        if len(page_texts) != len(pdf.pages):
-            raise RenderError(Problem(name, "text layer", "page count differs from the layout"))
-        reachable = _reachable(pdf.Root.StructTreeRoot)
-        for number, (page, spans, texts) in enumerate(zip(pdf.pages, _page_spans(pdf), page_texts, strict=True)):
-            # Structure elements were created in tree order: object numbers give that order.
-            ordered = sorted(spans.items(), key=lambda item: item[1].objgen[0])
-            if len(ordered) != len(texts):
-                raise RenderError(Problem(name, f"page {number + 1}", f"text layer: {len(ordered)} tagged "
-                                          f"fragments but {len(texts)} in the layout"))
-            actual: dict[int, str] = {}
-            artifacts: set[int] = set()
-            for (mcid, element), (text, rtl, lang) in zip(ordered, texts, strict=True):
-                if element.objgen not in reachable:
-                    artifacts.add(mcid)
-                    continue
-                element.ActualText = pikepdf.String(text)
-                if lang and lang.lower() != document_lang:
-                    element.Lang = pikepdf.String(lang)
-                if not rtl:
-                    actual[mcid] = text
-            _mark_content(pdf, page, actual, artifacts)
-            if artifacts:
-                _drop_from_parent_tree(pdf, number, artifacts)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+    def deref(value: Any) -> Any:
+        """pydyf references are b"12 0 R" (or str); follow them to the object."""
+        if isinstance(value, bytes):
+            value = value.decode("ascii")
+        if isinstance(value, str) and value.endswith(" R"):
+            return objects[int(value.split()[0])]
+        return value
+
+    root = deref(pdf.catalog["StructTreeRoot"])
+    lang = pdf.catalog.get("Lang")
+    document_lang = str(getattr(lang, "string", "") or "").lower()
+    reachable = _reachable(deref(root["K"]), deref)
+    nums = deref(root["ParentTree"])["Nums"]
+    per_page = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2) if isinstance(nums[i + 1], list)}
+    pages = [objects[number] for number in pdf.pages["Kids"][::3]]
+    if len(pages) != len(page_fragments):
+        raise RenderError(Problem(name, "text layer", "page count differs from the layout"))
+    for number, (page, fragments) in enumerate(zip(pages, page_fragments, strict=True)):
+        stream = deref(page["Contents"])
+        positions = {item["MCID"]: index for index, item in enumerate(stream.stream)
+                     if isinstance(item, pydyf.Dictionary) and "MCID" in item}
+        refs = per_page.get(number, [])
+        spans = [(mcid, deref(ref)) for mcid, ref in enumerate(refs) if deref(ref).get("S") == "/Span"]
+        spans.sort(key=lambda pair: pair[1].number)  # creation order = document tree order
+        if len(spans) != len(fragments):
+            raise RenderError(Problem(name, f"page {number + 1}", f"text layer: {len(spans)} tagged fragments "
+                                      f"but {len(fragments)} in the layout"))
+        for (mcid, element), (text, rtl, fragment_lang) in zip(spans, fragments, strict=True):
+            index = positions[mcid]
+            if id(element) not in reachable:  # margin box: pagination artifact, not content
+                stream.stream[index - 1] = "/Artifact"
+                stream.stream[index] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
+                refs[mcid] = "null"
+                continue
+            element["ActualText"] = pydyf.String(text)
+            if fragment_lang and fragment_lang.lower() != document_lang:
+                element["Lang"] = pydyf.String(fragment_lang)
+            if not rtl:
+                stream.stream[index]["ActualText"] = pydyf.String(text)
 
 
-def _reachable(root: pikepdf.Object) -> set[tuple[int, int]]:
-    """Object ids of the structure elements reachable from the structure tree root."""
-    seen: set[tuple[int, int]] = set()
-    stack = [root.K]
+def _reachable(top: Any, deref: Any) -> set[int]:
+    """ids of the structure element dictionaries reachable from the structure tree root."""
+    seen: set[int] = set()
+    stack = [top]
     while stack:
-        node = stack.pop()
-        if isinstance(node, pikepdf.Array):
+        node = deref(stack.pop())
+        if isinstance(node, list):
             stack.extend(node)
-        elif isinstance(node, pikepdf.Dictionary) and "/S" in node and node.objgen not in seen:
-            seen.add(node.objgen)
-            if "/K" in node:
-                stack.append(node.K)
+        elif isinstance(node, dict) and "S" in node and id(node) not in seen:
+            seen.add(id(node))
+            if "K" in node:
+                stack.append(node["K"])
     return seen
-
-
-def _drop_from_parent_tree(pdf: pikepdf.Pdf, page_number: int, mcids: set[int]) -> None:
-    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
-    for i in range(0, len(nums), 2):
-        if int(nums[i]) == page_number and isinstance(nums[i + 1], pikepdf.Array):
-            for mcid in mcids:
-                nums[i + 1][mcid] = None
-
-
-def _mark_content(pdf: pikepdf.Pdf, page: pikepdf.Page, actual: dict[int, str], artifacts: set[int]) -> None:
-    instructions = pikepdf.parse_content_stream(page)
-    changed = []
-    for instruction in instructions:
-        operands, operator = list(instruction.operands), instruction.operator
-        if (str(operator) == "BDC" and len(operands) == 2 and operands[0] == "/Span"
-                and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]):
-            mcid = int(operands[1].MCID)
-            if mcid in artifacts:
-                operands = [pikepdf.Name.Artifact,
-                            pikepdf.Dictionary(Type=pikepdf.Name.Pagination, Subtype=pikepdf.Name.Footer)]
-            elif mcid in actual:
-                props = pikepdf.Dictionary(MCID=mcid, ActualText=pikepdf.String(actual[mcid]))
-                operands = [operands[0], props]
-        changed.append(pikepdf.ContentStreamInstruction(operands, operator))
-    page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(changed))
