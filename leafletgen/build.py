@@ -114,10 +114,21 @@ def expected_messages(leaflet: Leaflet) -> dict[str, str]:
 
 
 def template_messages(project: Project) -> dict[str, str]:
+    """msgctxt -> English of every template string, extracted from the templates as they are now."""
+    from .catalogs import PYTHON_STRING_SOURCES
+
+    sources = [*sorted(project.templates_dir.glob("**/*.j2")), *PYTHON_STRING_SOURCES]
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sources)
+    return dict(_extracted_template_messages(project.templates_dir, project.root, signature))
+
+
+@lru_cache(maxsize=4)
+def _extracted_template_messages(templates_dir: Path, root: Path, signature: tuple[object, ...]
+                                 ) -> tuple[tuple[str, str], ...]:
     from .catalogs import templates_template  # extraction only when checking templates
 
-    pot = templates_template(project.templates_dir, project.root)
-    return {m.context: str(m.id) for m in pot if m.id and m.context}
+    pot = templates_template(templates_dir, root)
+    return tuple((str(m.context), str(m.id)) for m in pot if m.id and m.context)
 
 
 def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
