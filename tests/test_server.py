@@ -18,7 +18,8 @@ from leafletgen.catalogs import po_path, read_catalog, write_catalog
 from leafletgen.cli import main
 from leafletgen.project import Project
 from leafletgen.render import RenderOptions
-from leafletgen.server import ApiError, Renderer, create_app
+from leafletgen.renderpool import ApiError, Renderer
+from leafletgen.server import create_app
 
 from conftest import LEAFLET_ID, normalize
 
