@@ -146,6 +146,14 @@ def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: Leafl
     return found
 
 
+def document_refusals(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions) -> list[Finding]:
+    """The warnings gate for a whole document: the patient's language and any second language."""
+    messages = template_messages(project)
+    return [finding for code in dict.fromkeys([locale, options.with_locale]) if code
+            for finding in refusals_for(project, leaflet, code, load_catalog(project, code, leaflet.id),
+                                        load_catalog(project, code, TEMPLATES_DOMAIN), messages)]
+
+
 def leaflet_html(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
                  catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> str:
     """The HTML for one leaflet (in one or two languages), every character checked against the fonts."""
@@ -266,7 +274,6 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
     manifest = Manifest(out_dir)
     _remove_stale_temporaries(out_dir)
     templates = templates_digest(project)
-    template_msgs: dict[str, str] | None = None
     todo = []
     requested = options
     for locale in wanted:
@@ -279,13 +286,7 @@ def _gather(project: Project, out_dir: Path, leaflet_ids: Iterable[str] | None, 
                     done(Outcome(leaflet.id, locale, "skipped", path, size=path.stat().st_size))
                     continue
                 if not options.draft:
-                    if template_msgs is None:
-                        template_msgs = template_messages(project)
-                    refused = [finding for code in dict.fromkeys([locale, options.with_locale]) if code
-                               for finding in refusals_for(project, leaflet, code,
-                                                           load_catalog(project, code, leaflet.id),
-                                                           load_catalog(project, code, TEMPLATES_DOMAIN),
-                                                           template_msgs)]
+                    refused = document_refusals(project, leaflet, locale, options)
                     if refused:
                         done(Outcome(leaflet.id, locale, "refused", problems=tuple(str(f) for f in refused)))
                         continue
@@ -342,6 +343,12 @@ def _render_all(todo: list[Job], jobs: int | None) -> Iterable[Outcome]:
                     f"{job.leaflet} {job.locale}: the render worker died (out of memory or killed)",))
 
 
+def cached_leaflet(project: Project, leaflet_id: str) -> Leaflet:
+    """A leaflet loaded once per process while its file is unchanged (render workers reuse it)."""
+    source = project.leaflets_dir / f"{leaflet_id}.yaml"
+    return _cached_leaflet(source, source.stat().st_mtime_ns, project.display(source))
+
+
 @lru_cache(maxsize=32)
 def _cached_leaflet(path: Path, mtime_ns: int, display: str) -> Leaflet:
     return load_leaflet(path, display_name=display)
@@ -351,9 +358,8 @@ def _run_job(job: Job) -> Outcome:
     """Render and write one PDF; runs in a worker process (or in-process for one job)."""
     started = time.perf_counter()
     project = Project(job.root)
-    source = project.leaflets_dir / f"{job.leaflet}.yaml"
     try:
-        leaflet = _cached_leaflet(source, source.stat().st_mtime_ns, project.display(source))
+        leaflet = cached_leaflet(project, job.leaflet)
         catalog = load_catalog(project, job.locale, leaflet.id)
         strings = load_catalog(project, job.locale, TEMPLATES_DOMAIN)
         pdf = render_one(project, leaflet, job.locale, job.options, catalog, strings)

@@ -122,6 +122,3 @@ def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool, str]]:
             else:
                 yield from _fragment_texts(kid)
 
-
-def engine_version() -> str:
-    return f"weasyprint {weasyprint.__version__}"

@@ -12,12 +12,14 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .build import (
     build_key,
+    cached_leaflet,
+    document_refusals,
     for_locale,
     load_catalog,
     load_leaflets,
@@ -114,11 +116,6 @@ class Catalogue:
 
 # -- rendering off the event loop ----------------------------------------------------------------
 
-@lru_cache(maxsize=8)
-def _worker_leaflet(root: str, leaflet_id: str, mtime_ns: int) -> Leaflet:
-    return load_leaflets(Project(Path(root)), [leaflet_id])[0]
-
-
 class _TimeLimit(Exception):
     pass
 
@@ -151,12 +148,8 @@ def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOp
 def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOptions) -> tuple[str, Any]:
     project = Project(Path(root))
     try:
-        source = project.leaflets_dir / f"{leaflet_id}.yaml"
-        leaflet = _worker_leaflet(root, leaflet_id, source.stat().st_mtime_ns)
-        msgs = template_messages(project)
-        problems = [str(f) for code in dict.fromkeys([locale, options.with_locale]) if code
-                    for f in refusals_for(project, leaflet, code, load_catalog(project, code, leaflet_id),
-                                          load_catalog(project, code, TEMPLATES_DOMAIN), msgs)]
+        leaflet = cached_leaflet(project, leaflet_id)
+        problems = [str(f) for f in document_refusals(project, leaflet, locale, options)]
         if problems:
             return "refused", problems
         return "ok", render_one(project, leaflet, locale, options, load_catalog(project, locale, leaflet_id),
