@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -34,7 +35,14 @@ def load_leaflet(path: Path, *, display_name: str | None = None) -> Leaflet:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(Problem(name, "", f"cannot read: {exc.strerror}")) from None
-    return parse_leaflet(data, name, expected_id=path.stem)
+    return _parsed(data, name, path.stem)
+
+
+@lru_cache(maxsize=32)
+def _parsed(data: bytes, name: str, expected_id: str) -> Leaflet:
+    """Parsing is keyed by the file's bytes: a process reads a leaflet again for free (render
+    workers, the server) and never keeps an outdated one. Leaflets are immutable."""
+    return parse_leaflet(data, name, expected_id=expected_id)
 
 
 def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = None) -> Leaflet:
