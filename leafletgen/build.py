@@ -11,27 +11,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from .cache import Entry, Manifest, build_environment, digest_files, engine_fingerprint, key_of
 from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, LeafletCatalog, available_locales, po_path, read_catalog
 from .checks import Finding, gate
 from .errors import LeafletError, Problem, UsageError
 from .files import atomic_write_bytes
-from .fonts import check_coverage, font_file
+from .fonts import cache_dir, check_coverage, font_file
 from .locales import locale_info
 from .localize import TemplateStrings, translate_leaflet
 from .model import Leaflet
 from .project import Project
 from .render import PAPER_SIZES, Part, RenderOptions, document_context, render_document, render_part
 from .source import leaflet_paths, load_leaflet
+
+if TYPE_CHECKING:
+    from .warm import WarmRenderer
 
 
 @dataclass(frozen=True)
@@ -114,21 +120,33 @@ def expected_messages(leaflet: Leaflet) -> dict[str, str]:
 
 
 def template_messages(project: Project) -> dict[str, str]:
-    """msgctxt -> English of every template string, extracted from the templates as they are now."""
+    """msgctxt -> English of every template string, extracted from the templates as they are now.
+
+    Extraction (Babel's and Jinja's extractors) costs ~40 ms and two imports, so its
+    answer is kept: in memory per process, and on disk keyed by the templates' content
+    and leafletgen's code. A broken template is never cached: it fails every time.
+    """
     from .catalogs import PYTHON_STRING_SOURCES
 
     sources = [*sorted(project.templates_dir.glob("**/*.j2")), *PYTHON_STRING_SOURCES]
-    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sources)
-    return dict(_extracted_template_messages(project.templates_dir, project.root, signature))
+    digest = key_of({"sources": digest_files(sources), "engine": engine_fingerprint()})
+    return dict(_extracted_template_messages(project.templates_dir, project.root, digest))
 
 
 @lru_cache(maxsize=4)
-def _extracted_template_messages(templates_dir: Path, root: Path, signature: tuple[object, ...]
-                                 ) -> tuple[tuple[str, str], ...]:
-    from .catalogs import templates_template  # extraction only when checking templates
+def _extracted_template_messages(templates_dir: Path, root: Path, digest: str) -> tuple[tuple[str, str], ...]:
+    cached = cache_dir() / f"template-messages-{digest[:32]}.json"
+    try:
+        return tuple((str(ctxt), str(msgid)) for ctxt, msgid in json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
+    from .catalogs import templates_template  # extraction only when the templates changed
 
     pot = templates_template(templates_dir, root)
-    return tuple((str(m.context), str(m.id)) for m in pot if m.id and m.context)
+    messages = tuple((str(m.context), str(m.id)) for m in pot if m.id and m.context)
+    with contextlib.suppress(OSError):  # a read-only home only costs the extraction next time
+        atomic_write_bytes(cached, json.dumps(messages, ensure_ascii=False).encode("utf-8"))
+    return messages
 
 
 def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
@@ -181,12 +199,22 @@ def _part(leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None, strings
         reviewed=locale == SOURCE_LOCALE or (catalog is not None and catalog.reviewed))
 
 
-def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
-               catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> bytes:
-    """HTML and PDF for one leaflet in one locale (the gate has run already)."""
-    from .pdf import render_pdf  # WeasyPrint is imported only where something is rendered
+class PdfRenderer(Protocol):
+    def __call__(self, html: str, *, base_dir: Path, name: str) -> bytes: ...
 
+
+def render_one(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions,
+               catalog: LeafletCatalog | None, strings: LeafletCatalog | None,
+               render_pdf: PdfRenderer | None = None) -> bytes:
+    """HTML and PDF for one leaflet in one locale (the gate has run already).
+
+    ``render_pdf`` defaults to pdf.render_pdf in this process; warm.py passes its own.
+    """
     html = leaflet_html(project, leaflet, locale, options, catalog, strings)
+    if render_pdf is None:
+        from . import pdf  # WeasyPrint is imported only where something is rendered
+
+        render_pdf = pdf.render_pdf
     return render_pdf(html, base_dir=project.templates_dir, name=f"{leaflet.id} {locale}")
 
 
@@ -234,8 +262,11 @@ def build_key(project: Project, leaflet: Leaflet, locale: str, options: RenderOp
 def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None = None,
           locales: Iterable[str] | None = None, options: RenderOptions | None = None,
           jobs: int | None = None, force: bool = False,
-          progress: Callable[[Outcome], None] | None = None) -> Report:
-    """Build the selected leaflets x locales into ``out_dir``; one Outcome per pair."""
+          progress: Callable[[Outcome], None] | None = None, renderer: WarmRenderer | None = None) -> Report:
+    """Build the selected leaflets x locales into ``out_dir``; one Outcome per pair.
+
+    ``renderer``: a warm render process (warm.py) for a build of one PDF.
+    """
     options = options or RenderOptions()
     if options.paper not in PAPER_SIZES:
         raise UsageError(f"unknown paper size {options.paper!r} (choose from: {', '.join(PAPER_SIZES)})")
@@ -251,7 +282,7 @@ def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None 
 
     todo = _gather(project, out_dir, leaflet_ids, locales, options, force, done)
     built: list[tuple[Path, Entry]] = []
-    for outcome in _render_all(todo, jobs):
+    for outcome in _render_all(todo, jobs, renderer):
         if outcome.status == "built" and outcome.path is not None:
             built.append((outcome.path, Entry(outcome.key, outcome.sha256, outcome.size, round(outcome.seconds, 3))))
         done(outcome)
@@ -317,11 +348,14 @@ def _cost(job: Job) -> int:
     return 3 if script.script == "Hans" or "Noto Nastaliq Urdu" in script.fonts else 1
 
 
-def _render_all(todo: list[Job], jobs: int | None) -> Iterable[Outcome]:
+def _render_all(todo: list[Job], jobs: int | None, renderer: WarmRenderer | None = None) -> Iterable[Outcome]:
     workers = min(jobs or os.cpu_count() or 1, len(todo))
     if workers <= 1:
-        yield from (_run_job(job) for job in todo)
+        render_pdf = renderer.render_pdf if renderer else None
+        yield from (_run_job(job, render_pdf) for job in todo)
         return
+    if renderer:
+        renderer.close()  # the pool below forks its own workers, warmed up once
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -344,17 +378,12 @@ def _render_all(todo: list[Job], jobs: int | None) -> Iterable[Outcome]:
 
 
 def cached_leaflet(project: Project, leaflet_id: str) -> Leaflet:
-    """A leaflet loaded once per process while its file is unchanged (render workers reuse it)."""
+    """A leaflet by id (parsed once per process while its bytes are unchanged, see source.py)."""
     source = project.leaflets_dir / f"{leaflet_id}.yaml"
-    return _cached_leaflet(source, source.stat().st_mtime_ns, project.display(source))
+    return load_leaflet(source, display_name=project.display(source))
 
 
-@lru_cache(maxsize=32)
-def _cached_leaflet(path: Path, mtime_ns: int, display: str) -> Leaflet:
-    return load_leaflet(path, display_name=display)
-
-
-def _run_job(job: Job) -> Outcome:
+def _run_job(job: Job, render_pdf: PdfRenderer | None = None) -> Outcome:
     """Render and write one PDF; runs in a worker process (or in-process for one job)."""
     started = time.perf_counter()
     project = Project(job.root)
@@ -362,7 +391,7 @@ def _run_job(job: Job) -> Outcome:
         leaflet = cached_leaflet(project, job.leaflet)
         catalog = load_catalog(project, job.locale, leaflet.id)
         strings = load_catalog(project, job.locale, TEMPLATES_DOMAIN)
-        pdf = render_one(project, leaflet, job.locale, job.options, catalog, strings)
+        pdf = render_one(project, leaflet, job.locale, job.options, catalog, strings, render_pdf)
         atomic_write_bytes(job.path, pdf)
     except LeafletError as exc:
         return Outcome(job.leaflet, job.locale, "failed", problems=tuple(str(p) for p in exc.problems))

@@ -104,9 +104,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, project: Project) -> int:
+    if args.command == "build" and _one_pdf(args, project):
+        from .warm import WarmRenderer
+
+        renderer = WarmRenderer.start()  # before the imports below: it warms up meanwhile
+        try:
+            from .commands import cmd_build
+
+            return cmd_build(args, project, renderer)
+        finally:
+            if renderer:
+                renderer.close()
     from .commands import COMMANDS  # imported late: `--help` stays fast
 
     return COMMANDS[args.command](args, project)
+
+
+def _one_pdf(args: argparse.Namespace, project: Project) -> bool:
+    """Can this build produce only one PDF (one locale, one leaflet), and may it use a second core?"""
+    if args.jobs == 1 or len(set(args.locale or ())) != 1:
+        return False
+    leaflets = set(args.leaflet or ()) or {p.stem for p in project.leaflets_dir.glob("*.yaml")}
+    return len(leaflets) == 1
 
 
 if __name__ == "__main__":  # pragma: no cover

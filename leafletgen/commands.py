@@ -32,6 +32,7 @@ from .locales import locale_info
 from .pharmacy import load_pharmacy
 from .project import Project
 from .render import RenderOptions
+from .warm import WarmRenderer
 
 
 def _print_outcome(outcome: Outcome) -> None:
@@ -79,12 +80,12 @@ def build_options(args: argparse.Namespace, project: Project) -> RenderOptions:
                          pharmacy=pharmacy)
 
 
-def cmd_build(args: argparse.Namespace, project: Project) -> int:
+def cmd_build(args: argparse.Namespace, project: Project, renderer: WarmRenderer | None = None) -> int:
     options = build_options(args, project)
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
         report = build(project, args.out, leaflet_ids=args.leaflet, locales=args.locale, options=options,
-                       jobs=args.jobs, force=args.force, progress=bar or _print_outcome)
+                       jobs=args.jobs, force=args.force, progress=bar or _print_outcome, renderer=renderer)
     finally:
         if bar:
             bar.close()
