@@ -49,3 +49,4 @@ clean:
 bench: setup
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/textlayer.py
+	$(BIN)/python benchmarks/load.py

@@ -32,6 +32,7 @@ class WarmRenderer:
         self.pid = pid
         self._requests = requests
         self._answers = answers
+        self._closed = False
 
     @classmethod
     def start(cls) -> WarmRenderer | None:
@@ -70,7 +71,10 @@ class WarmRenderer:
         raise RuntimeError(f"the render process failed:\n{payload}")  # a bug: show its traceback
 
     def close(self) -> None:
-        """Stop the process: at once, it may be importing WeasyPrint still."""
+        """Stop the process: at once, it may be importing WeasyPrint still. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
         for stream in (self._requests, self._answers):
             with contextlib.suppress(OSError):
                 stream.close()
@@ -88,9 +92,13 @@ class WarmRenderer:
 def _serve(requests: BinaryIO, answers: BinaryIO) -> None:  # pragma: no cover - runs in the child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     from .errors import LeafletError
-    from .pdf import render_pdf, warm_up
+    try:
+        from .pdf import render_pdf, warm_up
 
-    warm_up()
+        warm_up()
+        broken = ""
+    except Exception:  # e.g. Pango missing: said in answer to the first request, not lost
+        broken = traceback.format_exc()
     while True:
         try:
             html, base_dir, name = pickle.load(requests)
@@ -98,7 +106,7 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:  # pragma: no cover -
             return
         answer: tuple[str, object]
         try:
-            answer = ("ok", render_pdf(html, base_dir=base_dir, name=name))
+            answer = ("bug", broken) if broken else ("ok", render_pdf(html, base_dir=base_dir, name=name))
         except LeafletError as exc:
             answer = ("error", [(p.file, p.where, p.reason) for p in exc.problems])
         except Exception:

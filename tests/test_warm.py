@@ -112,3 +112,11 @@ def test_a_damaged_template_messages_cache_is_not_trusted(scratch: Project, tmp_
         cached[0].write_bytes(damage)
         _extracted_template_messages.cache_clear()  # as a new process would
         assert template_messages(scratch) == expected
+
+
+@needs_two_cores
+def test_closing_twice_is_harmless() -> None:
+    renderer = WarmRenderer.start()
+    assert renderer is not None
+    renderer.close()
+    renderer.close()  # the build closes it before starting a pool; the command line again at the end
