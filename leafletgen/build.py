@@ -27,8 +27,8 @@ from .cache import Entry, Manifest, build_environment, digest_files, engine_fing
 from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, LeafletCatalog, available_locales, po_path, read_catalog
 from .checks import Finding, gate
 from .errors import LeafletError, Problem, UsageError
-from .files import atomic_write_bytes
-from .fonts import cache_dir, check_coverage, font_file
+from .files import atomic_write_bytes, cache_dir
+from .fonts import check_coverage, font_file
 from .locales import locale_info
 from .localize import TemplateStrings, translate_leaflet
 from .model import Leaflet

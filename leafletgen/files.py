@@ -1,4 +1,4 @@
-"""Atomic file output: a file appears at its final path only when complete."""
+"""Atomic file output (a file appears at its final path only when complete) and the cache folder."""
 
 from __future__ import annotations
 
@@ -42,3 +42,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def cache_dir() -> Path:
+    """Per-user cache of answers that are slow to compute and keyed by their inputs
+    (fonts, template messages, hyphenation patterns, compiled templates)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "leafletgen"

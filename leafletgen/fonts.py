@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import Problem, RenderError
-from .files import atomic_write_bytes
+from .files import atomic_write_bytes, cache_dir
 
 #: Characters that are never drawn: whitespace, controls, format marks (ZWJ, ZWNJ, bidi, soft hyphen).
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
@@ -96,11 +96,6 @@ def _ranges(points: frozenset[int]) -> list[tuple[int, int]]:
         else:
             out.append((point, point))
     return out
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "leafletgen"
 
 
 def visible_characters(text: str) -> set[str]:

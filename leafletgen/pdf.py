@@ -22,6 +22,7 @@ from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from . import hyphenation
 from .errors import Problem, RenderError
 from .textlayer import fix_text_layer
 
@@ -96,6 +97,7 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
     layer reads back exactly, /Lang on other-language parts, footers as artifacts.
     Turned off only to measure the difference.
     """
+    hyphenation.prime(html)
     fetcher = LocalOnlyFetcher(base_dir)
     options = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
     try:

@@ -176,7 +176,7 @@ def isolate(value: str, direction: str) -> Markup:
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs (Jinja checks the source, so edits are never stale)."""
-    from .fonts import cache_dir
+    from .files import cache_dir
 
     folder = cache_dir() / "jinja"
     try:

@@ -1,0 +1,54 @@
+"""Hyphenation patterns kept in the cache folder hyphenate exactly as a fresh parse does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyphen
+import pytest
+
+from leafletgen import hyphenation
+
+WORDS = ["Schwangerschaftsverhütung", "Empfängnisverhütung", "Arzneimittel", "Nebenwirkungen", "Kapseln"]
+
+
+@pytest.fixture()
+def german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = pyphen.LANGUAGES[pyphen.language_fallback("de")]
+    monkeypatch.delitem(pyphen.hdcache, path, raising=False)
+    return path
+
+
+def _hyphenated() -> list[str]:
+    dictionary = pyphen.Pyphen(lang="de")
+    return [dictionary.inserted(word) for word in WORDS]
+
+
+def test_cached_patterns_hyphenate_like_a_fresh_parse(german: Path, tmp_path: Path) -> None:
+    hyphenation.prime('<html lang="de">')
+    first = pyphen.hdcache[german]
+    assert list((tmp_path / "leafletgen").glob("hyph-*.pickle"))  # kept for the next process
+    fresh = _hyphenated()
+    del pyphen.hdcache[german]
+    hyphenation.prime('<p lang="de">')  # as a new process would: from the cache file
+    assert pyphen.hdcache[german] is not first
+    assert pyphen.hdcache[german].patterns == pyphen.HyphDict(Path(german)).patterns
+    assert _hyphenated() == fresh and "Schwan-ger-schafts-ver-hü-tung" in fresh
+
+
+def test_damaged_pattern_cache_is_parsed_anew(german: Path, tmp_path: Path) -> None:
+    hyphenation.prime('<html lang="de">')
+    expected = _hyphenated()
+    for cached in (tmp_path / "leafletgen").glob("hyph-*.pickle"):
+        cached.write_bytes(b"\x80\x05not a pickle")
+    del pyphen.hdcache[german]
+    hyphenation.prime('<html lang="de">')
+    assert _hyphenated() == expected
+
+
+def test_languages_without_patterns_are_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    before = dict(pyphen.hdcache)
+    hyphenation.prime('<html lang="zh-CN"><p lang="ar">')
+    assert pyphen.hdcache == before and not (tmp_path / "leafletgen").exists()
