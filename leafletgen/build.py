@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
@@ -27,7 +26,7 @@ from .cache import Entry, Manifest, build_environment, digest_files, engine_fing
 from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, LeafletCatalog, available_locales, po_path, read_catalog
 from .checks import Finding, gate
 from .errors import LeafletError, Problem, UsageError
-from .files import atomic_write_bytes, cache_dir
+from .files import atomic_write_bytes, disk_cached
 from .fonts import check_coverage, font_file
 from .locales import locale_info
 from .localize import TemplateStrings, translate_leaflet
@@ -135,18 +134,15 @@ def template_messages(project: Project) -> dict[str, str]:
 
 @lru_cache(maxsize=4)
 def _extracted_template_messages(templates_dir: Path, root: Path, digest: str) -> tuple[tuple[str, str], ...]:
-    cached = cache_dir() / f"template-messages-{digest[:32]}.json"
-    try:
-        return tuple((str(ctxt), str(msgid)) for ctxt, msgid in json.loads(cached.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        pass
-    from .catalogs import templates_template  # extraction only when the templates changed
+    def extract() -> tuple[tuple[str, str], ...]:
+        from .catalogs import templates_template  # extraction only when the templates changed
 
-    pot = templates_template(templates_dir, root)
-    messages = tuple((str(m.context), str(m.id)) for m in pot if m.id and m.context)
-    with contextlib.suppress(OSError):  # a read-only home only costs the extraction next time
-        atomic_write_bytes(cached, json.dumps(messages, ensure_ascii=False).encode("utf-8"))
-    return messages
+        return tuple((str(m.context), str(m.id)) for m in templates_template(templates_dir, root)
+                     if m.id and m.context)
+
+    return disk_cached(f"template-messages-{digest[:32]}.json", extract,
+                       lambda messages: json.dumps(messages, ensure_ascii=False).encode("utf-8"),
+                       lambda data: tuple((str(ctxt), str(msgid)) for ctxt, msgid in json.loads(data)))
 
 
 def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,

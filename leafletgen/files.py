@@ -6,7 +6,11 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -49,3 +53,21 @@ def cache_dir() -> Path:
     (fonts, template messages, hyphenation patterns, compiled templates)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "leafletgen"
+
+
+def disk_cached(name: str, compute: Callable[[], T], encode: Callable[[T], bytes],
+                decode: Callable[[bytes], T]) -> T:
+    """``compute()``, kept in the cache folder as ``name``; the name must carry every input.
+
+    A missing or unreadable file, or one ``decode`` refuses (any exception), is computed
+    anew and rewritten; a read-only cache folder only costs the computation next time.
+    """
+    path = cache_dir() / name
+    try:
+        return decode(path.read_bytes())
+    except Exception:  # a damaged cache entry is never the user's problem
+        pass
+    value = compute()
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(path, encode(value))
+    return value

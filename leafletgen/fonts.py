@@ -7,7 +7,6 @@ rendering, naming the characters, where they come from, and the fonts tried.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
@@ -19,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import Problem, RenderError
-from .files import atomic_write_bytes, cache_dir
+from .files import disk_cached
 
 #: Characters that are never drawn: whitespace, controls, format marks (ZWJ, ZWNJ, bidi, soft hyphen).
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
@@ -37,17 +36,8 @@ def installed_fonts() -> dict[str, tuple[str, int]]:
     font folders change (installing fonts updates them).
     """
     state = ":".join(f"{os.stat(p).st_mtime_ns}" if os.path.exists(p) else "-" for p in _FONTCONFIG_STATE)
-    cached = cache_dir() / f"fc-list-{hashlib.sha256(state.encode()).hexdigest()[:16]}.txt"
-    try:
-        listing = cached.read_text(encoding="utf-8")
-    except OSError:
-        try:
-            listing = subprocess.run(["fc-list", "-f", "%{family[0]}|%{file}|%{index}\n", ":style=Regular"],
-                                     capture_output=True, text=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise RenderError(Problem("", "fontconfig", f"fc-list is not usable: {exc}")) from None
-        with contextlib.suppress(OSError):
-            atomic_write_bytes(cached, listing.encode("utf-8"))
+    listing = disk_cached(f"fc-list-{hashlib.sha256(state.encode()).hexdigest()[:16]}.txt", _fc_list,
+                          str.encode, bytes.decode)
     found: dict[str, tuple[str, int]] = {}
     for line in sorted(listing.splitlines()):
         family, _, rest = line.partition("|")
@@ -55,6 +45,14 @@ def installed_fonts() -> dict[str, tuple[str, int]]:
         if family and path:
             found.setdefault(family, (path, int(index or 0)))
     return found
+
+
+def _fc_list() -> str:
+    try:
+        return subprocess.run(["fc-list", "-f", "%{family[0]}|%{file}|%{index}\n", ":style=Regular"],
+                              capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise RenderError(Problem("", "fontconfig", f"fc-list is not usable: {exc}")) from None
 
 
 def font_file(family: str) -> tuple[str, int]:
@@ -70,22 +68,19 @@ def coverage(family: str) -> frozenset[int]:
     """The code points the family's regular face maps to glyphs (cached on disk per font file)."""
     path, index = font_file(family)
     stat = os.stat(path)
-    cache_file = cache_dir() / f"cmap-{Path(path).name}-{index}-{stat.st_size}-{stat.st_mtime_ns}.json"
-    try:
-        ranges = json.loads(cache_file.read_text())
-        return frozenset(c for start, end in ranges for c in range(start, end + 1))
-    except (OSError, ValueError):
-        pass
+    return disk_cached(f"cmap-{Path(path).name}-{index}-{stat.st_size}-{stat.st_mtime_ns}.json",
+                       lambda: _cmap(path, index), lambda points: json.dumps(_ranges(points)).encode(),
+                       lambda data: frozenset(c for start, end in json.loads(data) for c in range(start, end + 1)))
+
+
+def _cmap(path: str, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # only on a cache miss
 
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
-        points = frozenset(font.getBestCmap())
+        return frozenset(font.getBestCmap())
     finally:
         font.close()
-    with contextlib.suppress(OSError):
-        atomic_write_bytes(cache_file, json.dumps(_ranges(points)).encode())
-    return points
 
 
 def _ranges(points: frozenset[int]) -> list[tuple[int, int]]:

@@ -10,14 +10,13 @@ is checked to hold Pyphen's parsed dictionary and parsed anew if it does not.
 
 from __future__ import annotations
 
-import contextlib
 import pickle
 import re
 from pathlib import Path
 
 import pyphen
 
-from .files import atomic_write_bytes, cache_dir
+from .files import disk_cached
 
 _LANG = re.compile(r'\blang="([^"]+)"')
 
@@ -36,12 +35,13 @@ def prime(html: str) -> None:
 def _load(path: Path) -> pyphen.HyphDict:
     stat = path.stat()
     version = getattr(pyphen, "VERSION", getattr(pyphen, "__version__", "?"))
-    cached = cache_dir() / f"hyph-{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-pyphen{version}.pickle"
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-        loaded = pickle.loads(cached.read_bytes())
-        if isinstance(loaded, pyphen.HyphDict) and loaded.patterns:
-            return loaded
-    parsed = pyphen.HyphDict(path)
-    with contextlib.suppress(OSError):  # a read-only home only costs the parse next time
-        atomic_write_bytes(cached, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-    return parsed
+    return disk_cached(f"hyph-{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-pyphen{version}.pickle",
+                       lambda: pyphen.HyphDict(path),
+                       lambda parsed: pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), _unpickle)
+
+
+def _unpickle(data: bytes) -> pyphen.HyphDict:
+    loaded = pickle.loads(data)
+    if not isinstance(loaded, pyphen.HyphDict) or not loaded.patterns:
+        raise ValueError("not Pyphen's parsed patterns")
+    return loaded
