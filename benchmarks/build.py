@@ -120,7 +120,7 @@ def main() -> None:
                 weasyprint.HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1")
                 bare_runs.append(time.perf_counter() - t0)
             else:
-                refusals_for(project, leaflet, locale, *cats, template_messages(project))
+                refusals_for(leaflet, locale, *cats, template_messages(project))
                 render_pdf(leaflet_html(project, leaflet, locale, RenderOptions(), *cats),
                            base_dir=project.templates_dir, name=locale)
                 ours_runs.append(time.perf_counter() - t0)

@@ -107,11 +107,14 @@ def load_leaflets(project: Project, ids: Iterable[str] | None = None) -> list[Le
 
 
 def load_catalog(project: Project, locale: str, domain: str) -> LeafletCatalog | None:
-    """The PO for locale+domain, or None when there is none (English needs none)."""
+    """The PO for locale+domain, or None when there is none (English needs none).
+
+    Read-only and shared: parsed once per process (the gate, then the render) while unchanged.
+    """
     path = po_path(project.locales_dir, locale, domain)
     if locale == SOURCE_LOCALE or not path.exists():
         return None
-    return read_catalog(path, display=project.display(path))
+    return read_catalog(path, display=project.display(path), shared=True)
 
 
 def expected_messages(leaflet: Leaflet) -> dict[str, str]:
@@ -145,7 +148,7 @@ def _extracted_template_messages(templates_dir: Path, root: Path, digest: str) -
                        lambda data: tuple((str(ctxt), str(msgid)) for ctxt, msgid in json.loads(data)))
 
 
-def refusals_for(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
+def refusals_for(leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
                  strings: LeafletCatalog | None, template_msgs: dict[str, str]) -> list[Finding]:
     """The warnings gate for one leaflet in one locale; empty means it may be printed."""
     if locale == SOURCE_LOCALE:
@@ -164,7 +167,7 @@ def document_refusals(project: Project, leaflet: Leaflet, locale: str, options: 
     """The warnings gate for a whole document: the patient's language and any second language."""
     messages = template_messages(project)
     return [finding for code in dict.fromkeys([locale, options.with_locale]) if code
-            for finding in refusals_for(project, leaflet, code, load_catalog(project, code, leaflet.id),
+            for finding in refusals_for(leaflet, code, load_catalog(project, code, leaflet.id),
                                         load_catalog(project, code, TEMPLATES_DOMAIN), messages)]
 
 

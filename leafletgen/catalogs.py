@@ -17,6 +17,7 @@ import io
 import os
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -96,13 +97,23 @@ def parse_locale(code: str) -> Locale:
 
 # -- reading and writing -------------------------------------------------------------------
 
-def read_catalog(path: Path, *, display: str | None = None) -> LeafletCatalog:
-    """Read a PO or POT file strictly; any defect is a :class:`CatalogError` naming file and line."""
+def read_catalog(path: Path, *, display: str | None = None, shared: bool = False) -> LeafletCatalog:
+    """Read a PO or POT file strictly; any defect is a :class:`CatalogError` naming file and line.
+
+    ``shared``: for readers only (gate, status, render). The file is parsed once per
+    process while its bytes are unchanged, and every caller gets the same object, so
+    it must not be changed; update and review read their own copy.
+    """
     name = display or str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(Problem(name, "", f"cannot read: {exc.strerror}")) from None
+    return _shared_catalog(data, name) if shared else parse_catalog(data, name)
+
+
+@lru_cache(maxsize=64)
+def _shared_catalog(data: bytes, name: str) -> LeafletCatalog:
     return parse_catalog(data, name)
 
 

@@ -87,7 +87,7 @@ class Catalogue:
                 try:
                     catalog = load_catalog(self.project, code, leaflet.id)
                     strings = load_catalog(self.project, code, TEMPLATES_DOMAIN)
-                    problems = tuple(str(f) for f in refusals_for(self.project, leaflet, code, catalog, strings,
+                    problems = tuple(str(f) for f in refusals_for(leaflet, code, catalog, strings,
                                                                   template_msgs))
                     reviewed = code == SOURCE_LOCALE or bool(catalog and catalog.reviewed)
                 except LeafletError as exc:

@@ -37,7 +37,7 @@ def test_locale_warnings_are_translated_current_and_checked(project: Project, le
                                                              locale: str) -> None:
     catalog = load_catalog(project, locale, leaflet.id)
     strings = load_catalog(project, locale, TEMPLATES_DOMAIN)
-    assert [str(f) for f in refusals_for(project, leaflet, locale, catalog, strings,
+    assert [str(f) for f in refusals_for(leaflet, locale, catalog, strings,
                                          template_messages(project))] == []
 
 
