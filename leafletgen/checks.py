@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 from babel.messages.catalog import Catalog, Message
 
+from .model import control_characters_reason
+
 _NUMBER = re.compile(r"\d+(?:[.,٫]\d+)?")
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
 _TRAILING_CLOSERS = "\"'”’»)]）」』"
@@ -62,9 +64,9 @@ def check_translation(source: str, translation: str, *, locale: str, critical: b
     if not translation.strip():
         return [("error", "empty translation")]
     found: list[tuple[str, str]] = []
-    controls = sorted({c for c in translation if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+    controls = control_characters_reason(translation)
     if controls:
-        found.append(("error", "contains control characters " + ", ".join(f"U+{ord(c):04X}" for c in controls)))
+        found.append(("error", controls))
     want, got = numbers(source), numbers(translation)
     if want != got:
         missing = sorted((want - got).elements())

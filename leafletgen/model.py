@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -131,3 +132,18 @@ def map_texts(node: T, fn: Callable[[Text], Text]) -> T:
         changes = {f.name: map_texts(getattr(node, f.name), fn) for f in dataclasses.fields(node)}
         return dataclasses.replace(node, **changes)  # type: ignore[type-var]
     return node
+
+
+def control_characters(text: str, allowed: str = "\n\t") -> str:
+    """The control characters (C0, DEL, C1) in ``text`` other than ``allowed``, each once, sorted.
+
+    Shared by the source validator, the translation checks, the pharmacy profile and the
+    clinic form: none may reach a PDF, where they would be invisible or break a line.
+    """
+    return "".join(sorted({c for c in text if unicodedata.category(c) == "Cc" and c not in allowed}))
+
+
+def control_characters_reason(text: str) -> str | None:
+    """'contains control characters U+0007, ...' or None."""
+    found = control_characters(text)
+    return "contains control characters " + ", ".join(f"U+{ord(c):04X}" for c in found) if found else None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, SourceError
+from .model import control_characters
 from .source import Checker, compose_yaml
 
 LIMITS = {"name": 60, "address": 120, "phone": 30, "hours": 100}
@@ -55,7 +56,7 @@ def parse_pharmacy(data: str, name: str) -> Pharmacy:
             limit = LIMITS.get(key)
             if limit and len(value) > limit:
                 check.fail(key, f"too long ({len(value)} characters, at most {limit})")
-            elif any(ord(c) < 32 for c in value):
+            elif control_characters(value, allowed=""):
                 check.fail(key, "must be one line without control characters")
             elif key == "paper" and value.lower() not in PAPERS:
                 check.fail(key, f"must be one of: {', '.join(PAPERS)}")

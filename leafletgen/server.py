@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .build import for_locale, output_path
+from .model import control_characters
 from .pharmacy import LIMITS, Pharmacy
 from .project import Project
 from .render import RenderOptions
@@ -50,7 +51,7 @@ class Clinic(BaseModel):
     @classmethod
     def _one_line(cls, value: str) -> str:
         value = value.strip()
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        if control_characters(value, allowed=""):
             raise ValueError("must be one line without control characters")
         return value
 

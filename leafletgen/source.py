@@ -7,7 +7,6 @@ field path and line, and collects every problem before failing once.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +15,21 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Problem, SourceError
-from .model import QA, Block, Bullets, Leaflet, Meta, Paragraph, Section, Source, Steps, Subheading, Table, Text
+from .model import (
+    QA,
+    Block,
+    Bullets,
+    Leaflet,
+    Meta,
+    Paragraph,
+    Section,
+    Source,
+    Steps,
+    Subheading,
+    Table,
+    Text,
+    control_characters_reason,
+)
 
 MAX_SOURCE_BYTES = 1_000_000
 FORMAT_VERSION = 1
@@ -170,10 +183,9 @@ class Checker:
         note = self.string(fields["note"], _join(path, "note")) if "note" in fields else ""
         if body is not None and body.count("**") % 2:
             self.fail(_join(path, "text"), "unbalanced '**' (bold markup must open and close)")
-        controls = sorted({c for c in body or "" if unicodedata.category(c) == "Cc" and c not in "\n\t"})
+        controls = control_characters_reason(body or "")
         if controls:
-            self.fail(_join(path, "text"), "contains control characters "
-                      + ", ".join(f"U+{ord(c):04X}" for c in controls))
+            self.fail(_join(path, "text"), controls)
         if ident is not None:
             assert node is not None
             line = node.start_mark.line + 1

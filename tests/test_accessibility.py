@@ -207,6 +207,10 @@ def test_paper_on_the_command_line_overrides_the_profile(scratch: Project, tmp_p
     (PHARMACY.replace("Riverside", "R" * 70), ["p.yaml: name: too long (91 characters, at most 60)"]),
     (PHARMACY.replace("phone: +44 20 7946 0000\n", ""), ["p.yaml: phone: missing"]),
     (PHARMACY + "paper: a3\n", ["p.yaml: paper: must be one of: a4, letter"]),
+    (PHARMACY.replace("hours: Mon-Fri 8:30-18:00", 'hours: "Mon-Fri\\x0b8:30"'),
+     ["p.yaml: hours: must be one line without control characters"]),
+    (PHARMACY.replace("hours: Mon-Fri 8:30-18:00", 'hours: "Mon-Fri\\x85 8:30"'),  # C1 (NEL), not only C0
+     ["p.yaml: hours: must be one line without control characters"]),
     (PHARMACY + "fax: 123\n", ["p.yaml: fax: unknown key (allowed: name, address, phone, hours, paper, "
                                 "second_language)"]),
 ])

@@ -121,6 +121,7 @@ def test_order_of_one_item_returns_the_pdf(client: TestClient) -> None:
     ({**_order("de"), "priority": "high"}, 422),
     (_order("de", clinic={"name": "x" * 61, "address": "a", "phone": "1"}), 422),
     (_order("de", clinic={"name": "A\x07", "address": "a", "phone": "1"}), 422),
+    (_order("de", clinic={"name": "A", "address": "a\x85b", "phone": "1"}), 422),
     (_order("de", options={"paper": "a3"}), 422),
     (_order("pl"), 409),
     (_order("tlh"), 404),
