@@ -33,7 +33,7 @@ from .localize import TemplateStrings, translate_leaflet
 from .model import Leaflet
 from .project import Project
 from .render import PAPER_SIZES, Part, RenderOptions, document_context, render_document, render_part
-from .source import leaflet_paths, load_leaflet
+from .source import load_leaflet
 
 if TYPE_CHECKING:
     from .warm import WarmRenderer
@@ -88,7 +88,7 @@ def for_locale(options: RenderOptions, locale: str) -> RenderOptions:
 
 def load_leaflets(project: Project, ids: Iterable[str] | None = None) -> list[Leaflet]:
     """Load and validate the selected leaflets; every problem of every file at once."""
-    paths = {p.stem: p for p in leaflet_paths(project.leaflets_dir)}
+    paths = {p.stem: p for p in project.leaflet_paths()}
     wanted = list(ids) if ids else list(paths)
     unknown = [i for i in wanted if i not in paths]
     if unknown:

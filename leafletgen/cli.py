@@ -124,7 +124,7 @@ def _one_pdf(args: argparse.Namespace, project: Project) -> bool:
     """Can this build produce only one PDF (one locale, one leaflet), and may it use a second core?"""
     if args.jobs == 1 or len(set(args.locale or ())) != 1:
         return False
-    leaflets = set(args.leaflet or ()) or {p.stem for p in project.leaflets_dir.glob("*.yaml")}
+    leaflets = set(args.leaflet or ()) or {p.stem for p in project.leaflet_paths()}
     return len(leaflets) == 1
 
 

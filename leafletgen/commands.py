@@ -103,7 +103,6 @@ def cmd_validate(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
-
 def cmd_a11y(args: argparse.Namespace, project: Project) -> int:
     import pikepdf
 

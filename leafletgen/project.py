@@ -22,6 +22,10 @@ class Project:
     def templates_dir(self) -> Path:
         return self.root / "templates"
 
+    def leaflet_paths(self) -> list[Path]:
+        """The leaflet sources, sorted by id (the file name without ``.yaml``)."""
+        return sorted(self.leaflets_dir.glob("*.yaml"))
+
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the project when inside it."""
         try:

@@ -69,7 +69,7 @@ class Catalogue:
         self.refresh()
 
     def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
-        files = [*self.project.leaflets_dir.glob("*.yaml"), *self.project.locales_dir.glob("*/LC_MESSAGES/*.po"),
+        files = [*self.project.leaflet_paths(), *self.project.locales_dir.glob("*/LC_MESSAGES/*.po"),
                  *self.project.templates_dir.glob("*.j2")]
         return (*sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files),)
 

@@ -352,9 +352,4 @@ def _describe(node: Node | None) -> str:
     return _kind(node)
 
 
-def leaflet_paths(leaflets_dir: Path) -> list[Path]:
-    """The leaflet sources in a folder, sorted by id."""
-    return sorted(leaflets_dir.glob("*.yaml"))
-
-
-__all__ = ["MAX_SOURCE_BYTES", "leaflet_paths", "load_leaflet", "parse_leaflet"]
+__all__ = ["MAX_SOURCE_BYTES", "load_leaflet", "parse_leaflet"]
