@@ -1,11 +1,16 @@
 # Quick start:  make leaflets   (set up everything, build every leaflet)
 #               make test       (set up everything, run the full test suite)
 # Setup installs what is missing with apt (root or sudo), then a virtual
-# environment in .venv with the Python dependencies from pyproject.toml.
+# environment in .venv with exactly the Python packages in requirements.lock
+# (hash-checked). The environment is rebuilt from scratch whenever the lock or
+# pyproject.toml changes. `make lock` refreshes the lock, deliberately.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+# `make lock` upgrades everything; `make lock UPGRADE="--upgrade-package babel"` one package.
+UPGRADE ?= --upgrade
 # Pango for WeasyPrint; harfbuzz-subset for fast font subsetting (else a slow
 # fontTools fallback); Noto fonts for every script; poppler, gettext and
 # Chromium (driven by Playwright) for tests.
@@ -13,7 +18,7 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig 
                 fonts-noto-core fonts-noto-cjk poppler-utils gettext chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup system leaflets test lint bench clean
+.PHONY: setup system leaflets test lint lock bench clean
 
 setup: system $(VENV)/.installed
 
@@ -27,11 +32,23 @@ system:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# Every package, pip and setuptools included, comes from the lock with its hash;
+# leafletgen itself is installed editable with no dependencies and no isolated
+# build environment (which would fetch an unpinned setuptools).
+$(VENV)/.installed: $(LOCK) pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+# Re-resolve every dependency (runtime, serve, dev, and the build tools) to the
+# newest versions pyproject.toml allows, with hashes. Review the diff, run
+# `make test`, and commit the lock on its own: an upgrade is a deliberate commit.
+lock: setup
+	printf 'pip\nsetuptools>=77\n' | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra serve \
+	  --generate-hashes --python-version 3.11 $(UPGRADE) --quiet -o $(LOCK)
 
 leaflets: setup
 	$(BIN)/leafletgen build
@@ -40,7 +57,7 @@ test: setup
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check leafletgen tests generate.py
+	$(BIN)/ruff check leafletgen tests benchmarks generate.py
 	$(BIN)/mypy leafletgen
 
 clean:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the same API as httpx; already needed by Starlette's TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAFLET_ID = "isotretinoin-20mg"

@@ -120,7 +120,11 @@ def cmd_a11y(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, project: Project) -> int:
-    from .server import serve
+    try:
+        from .server import serve
+    except ImportError as exc:
+        raise UsageError(f"the server needs the 'serve' extra ({exc.name} is not installed): "
+                         "pip install 'leafletgen[serve]'") from None
 
     serve(project, args.host, args.port, args.workers, args.queue, args.timeout)
     return 0
@@ -153,7 +157,7 @@ def cmd_extract(args: argparse.Namespace, project: Project) -> int:
 
 def cmd_init(args: argparse.Namespace, project: Project) -> int:
     code = args.locale.replace("-", "_")
-    locale = parse_locale(code)  # validates; the folder and Language header keep the code as given
+    parse_locale(code)  # validates; the folder and Language header keep the code as given
     if code == SOURCE_LOCALE:
         raise UsageError("English is the source language and needs no catalog")
     created = 0
@@ -162,9 +166,10 @@ def cmd_init(args: argparse.Namespace, project: Project) -> int:
         if path.exists():
             print(f"exists   {project.display(path)} (use 'leafletgen update' to merge changes)")
             continue
-        write_catalog(path, new_catalog(pot, code))
+        catalog = new_catalog(pot, code)
+        write_catalog(path, catalog)
         created += 1
-        print(f"created  {project.display(path)} ({len(pot)} messages, plural forms: {locale.plural_form})")
+        print(f"created  {project.display(path)} ({len(pot)} messages, {catalog.plural_forms})")
     print(f"{locale_info(code).name} ({code}): {created} catalog(s) created, marked not reviewed")
     return 0
 
