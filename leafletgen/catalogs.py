@@ -18,11 +18,11 @@ import os
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from gettext import c2py
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
-from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, PoFileParser, escape, unescape, write_po
 
 from .errors import CatalogError, Problem
@@ -37,6 +37,8 @@ REVIEWER_HEADER = "X-Reviewed-By"
 REVIEWED = "reviewed"
 NOT_REVIEWED = "not-reviewed"
 SOURCE_LOCALE = "en"
+#: What GNU gettext assumes when a catalog has no Plural-Forms header.
+GETTEXT_DEFAULT_PLURALS = (2, "(n != 1)")
 _JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
 
 
@@ -64,6 +66,20 @@ class LeafletCatalog(Catalog):
         super()._set_mime_headers([(n, v) for n, v in headers if n.lower() != "project-id-version"])
 
     mime_headers = property(_get_mime_headers, _set_mime_headers)  # type: ignore[assignment]
+
+    # The catalog's own Plural-Forms header is authoritative, as in GNU gettext; a
+    # catalog without one gets gettext's default. Babel would fall back to its CLDR
+    # table, which changes between releases (2.19 gave French 3 forms, gettext 2).
+    @property
+    def num_plurals(self) -> int:  # type: ignore[override]
+        return self._num_plurals if self._num_plurals is not None else GETTEXT_DEFAULT_PLURALS[0]
+
+    @property
+    def plural_expr(self) -> str:  # type: ignore[override]
+        return self._plural_expr if self._plural_expr is not None else GETTEXT_DEFAULT_PLURALS[1]
+
+    def set_plural_forms(self, num_plurals: int, expr: str) -> None:
+        self._num_plurals, self._plural_expr = num_plurals, expr  # type: ignore[assignment]
 
     @property
     def reviewed(self) -> bool:
@@ -125,37 +141,115 @@ def parse_catalog(data: bytes, name: str) -> LeafletCatalog:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CatalogError(Problem(name, f"line {line}", "not valid UTF-8; catalogs must be saved as UTF-8")) from None
-    charset = _declared_charset(text)
-    if charset is not None and charset not in ("utf-8", "utf8"):
-        raise CatalogError(Problem(name, "header Content-Type", f"charset is {charset!r}; catalogs must be UTF-8"))
     _check_syntax(text, name)
-    _check_plural_entries(text, name)
+    header = _header_fields(text, name)
+    _check_charset(header, name)
+    _check_plural_header(header, name)
+    _check_plural_entries(text, name, header)
     catalog = LeafletCatalog(charset="utf-8")
     parser = PoFileParser(catalog, ignore_obsolete=False, abort_invalid=True)
     try:
         parser.parse(io.BytesIO(data))
     except PoFileError as exc:
         raise CatalogError(Problem(name, f"line {getattr(exc, 'lineno', '?')}", f"invalid PO syntax: {exc}")) from None
+    if catalog.charset.replace("-", "").lower() != "utf8":  # Babel's own reading of the header agrees
+        raise CatalogError(Problem(name, "header Content-Type", f"charset is {catalog.charset!r}; "
+                                   "catalogs must be UTF-8"))
     _check_duplicates(text, name)
-    _check_plural_count(catalog, text, name)
     _restore_previous_ids(catalog, text)
     return catalog
 
 
-def _check_plural_count(catalog: Catalog, text: str, name: str) -> None:
-    """The header's plural count must be the language's (CLDR)."""
-    if catalog.locale is not None and "Plural-Forms:" in text:
-        declared, expected = catalog.num_plurals, get_plural(catalog.locale).num_plurals
-        if declared != expected:
-            language = catalog.locale.get_display_name("en")
-            raise CatalogError(Problem(name, "header Plural-Forms", f"nplurals is {declared}; {language} "
-                                       f"({catalog.locale_identifier}) has {expected} plural forms"))
+#: Values of n that exercise every branch of the usual formulas (GNU msgfmt --check
+#: tests 0..1000 the same way); the big ones catch "n%1000000" style rules.
+_PLURAL_PROBES = (*range(1001), 10_000, 100_000, 1_000_000, 10_000_000)
 
 
-def _check_plural_entries(text: str, name: str) -> None:
+def _header_fields(text: str, name: str) -> dict[str, str]:
+    """The header entry's fields, lower-cased names, read as GNU gettext reads them.
+
+    The header is the msgstr of the first entry (msgid ""), its quoted lines joined
+    before it is split into "Name: value" lines, so a field split over two lines (as
+    GNU tools wrap them) is one field. A field given twice is refused: readers
+    disagree on which one wins (a second Content-Type could declare another charset).
+    """
+    pieces: list[str] = []
+    state = "before"
+    for raw in text.splitlines():
+        line = raw.strip()
+        if state == "before":
+            if not line or line.startswith("#"):
+                continue
+            if line != 'msgid ""':
+                return {}  # the first entry is a message: no header
+            state = "msgid"
+        elif state == "msgid":
+            if line.startswith("msgstr "):
+                pieces.append(line[7:])
+                state = "msgstr"
+            elif line != '""':
+                return {}
+        elif line.startswith('"'):
+            pieces.append(line)
+        else:
+            break
+    fields: dict[str, str] = {}
+    for row in "".join(unescape(p) for p in pieces).split("\n"):
+        key, sep, value = row.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip().lower(), value.strip()
+        if key in fields and fields[key] != value:
+            raise CatalogError(Problem(name, f"header {key.title()}", "given twice with different values"))
+        fields[key] = value
+    return fields
+
+
+def _check_charset(header: dict[str, str], name: str) -> None:
+    match = re.search(r"charset\s*=\s*([^\s;]+)", header.get("content-type", ""), re.IGNORECASE)
+    charset = match.group(1).strip("\"'").lower() if match else "utf-8"
+    if charset.replace("-", "") != "utf8":
+        raise CatalogError(Problem(name, "header Content-Type", f"charset is {charset[:40]!r}; catalogs must be UTF-8"))
+
+
+def _plural_forms(header: dict[str, str]) -> tuple[int, str] | None:
+    """(nplurals, plural) as the catalog's own header declares them; None without the header."""
+    if "plural-forms" not in header:
+        return None
+    fields = dict(part.strip().partition("=")[::2] for part in header["plural-forms"].split(";") if "=" in part)
+    count = fields.get("nplurals", "").strip()
+    return (int(count) if count.isdigit() else -1), fields.get("plural", "").strip()
+
+
+def _check_plural_header(header: dict[str, str], name: str) -> None:
+    """The header's Plural-Forms must be well formed and its formula must stay within nplurals.
+
+    Checked on its own terms, as GNU gettext's msgfmt --check does, never against a
+    plural table: the translator's header is what the catalog means.
+    """
+    declared = _plural_forms(header)
+    if declared is None:
+        return
+    count, expr = declared
+    where = "header Plural-Forms"
+    if count < 1:
+        raise CatalogError(Problem(name, where, "nplurals must be a whole number of at least 1"))
+    if not expr:
+        raise CatalogError(Problem(name, where, "has no plural= formula"))
+    try:
+        choose = c2py(expr)
+        outside = next(((n, form) for n in _PLURAL_PROBES if not 0 <= (form := choose(n)) < count), None)
+    except (ValueError, SyntaxError, ZeroDivisionError, RecursionError, TypeError, OverflowError):
+        raise CatalogError(Problem(name, where, f"plural formula is not valid: {expr[:80]!r}")) from None
+    if outside is not None:
+        n, form = outside
+        raise CatalogError(Problem(name, where, f"the plural formula gives form {form} for n={n}, but "
+                                   f"nplurals={count} allows forms 0 to {count - 1}"))
+
+
+def _check_plural_entries(text: str, name: str, header: dict[str, str]) -> None:
     """Every plural entry has exactly as many msgstr[n] as the header declares (Babel pads or aborts)."""
-    match = re.search(r"nplurals\s*=\s*(\d+)", text)
-    declared = int(match.group(1)) if match else 2
+    declared = (_plural_forms(header) or GETTEXT_DEFAULT_PLURALS)[0]
     forms, ctxt, msgid_line = 0, "", 0
     for lineno, raw in enumerate([*text.splitlines(), ""], start=1):
         line = raw.strip()
@@ -209,13 +303,6 @@ def _check_syntax(text: str, name: str) -> None:
             continue
         if line and not _PO_LINE.match(line):
             raise CatalogError(Problem(name, f"line {lineno}", f"invalid PO syntax: {raw.strip()[:60]!r}"))
-
-
-def _declared_charset(text: str) -> str | None:
-    for line in text.splitlines()[:40]:
-        if "Content-Type:" in line and "charset=" in line:
-            return line.split("charset=", 1)[1].split("\\n", 1)[0].strip().strip('"').lower()
-    return None
 
 
 def _check_duplicates(text: str, name: str) -> None:
@@ -334,11 +421,31 @@ def _check_template_syntax(paths: list[Path], root: Path) -> None:
 
 # -- init and update -------------------------------------------------------------------
 
+def gettext_plural_forms(locale: str) -> tuple[int, str]:
+    """GNU gettext's Plural-Forms for a language, as (nplurals, formula), for new catalogs.
+
+    From translate-toolkit's table, which follows GNU gettext and keeps CLDR's order
+    of forms (Arabic: zero, one, two, 3-10, 11-99, 100-102). Babel's CLDR-derived
+    formulas differ from gettext for some languages and between releases, and its
+    Arabic formula swaps the last two forms. A language the table lacks gets gettext's
+    default, which a translator then corrects in the header.
+    """
+    from translate.lang.data import languages
+
+    code = locale.replace("-", "_")
+    for candidate in (code, code.split("_")[0]):
+        if candidate in languages:
+            _name, count, formula = languages[candidate]
+            return count, formula if formula.startswith("(") else f"({formula})"
+    return GETTEXT_DEFAULT_PLURALS
+
+
 def new_catalog(pot: Catalog, locale: str) -> LeafletCatalog:
-    """A fresh PO for ``locale`` from a template: plural forms from CLDR, marked not reviewed."""
+    """A fresh PO for ``locale`` from a template: GNU gettext's plural forms, marked not reviewed."""
     po = LeafletCatalog(locale=locale, domain=pot.domain, project=pot.project, version=pot.version,
                         creation_date=pot.creation_date, revision_date=now(), msgid_bugs_address="",
                         last_translator="", language_team="", charset="utf-8", fuzzy=False)
+    po.set_plural_forms(*gettext_plural_forms(locale))
     po.extra_headers[REVIEW_HEADER] = NOT_REVIEWED
     for message in pot:
         if message.id:
@@ -362,8 +469,7 @@ def merge(po: LeafletCatalog, pot: Catalog) -> LeafletCatalog:
                             language_team=po.language_team, charset="utf-8", fuzzy=False,
                             header_comment=po.header_comment)
     merged.extra_headers = dict(po.extra_headers)
-    if po.locale is not None:
-        merged._num_plurals, merged._plural_expr = po.num_plurals, po.plural_expr  # type: ignore[assignment]
+    merged.set_plural_forms(po.num_plurals, po.plural_expr)
     for message in pot:
         if not message.id:
             continue

@@ -283,10 +283,22 @@ def _po_bom(t: str) -> tuple[bytes, str]:
     )
 
 
-def _po_nplurals_wrong_for_language(t: str) -> tuple[bytes, str]:
-    # German has 2 plural forms (CLDR; `leafletgen init de` writes nplurals=2)
-    t = replace(t, "nplurals=2; plural=(n != 1);", "nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);")
-    return t.encode(), f"{DE_PO}: header Plural-Forms: nplurals is 3; German (de) has 2 plural forms"
+def _po_plural_formula_beyond_nplurals(t: str) -> tuple[bytes, str]:
+    t = replace(t, "nplurals=2; plural=(n != 1);", "nplurals=2; plural=(n==1 ? 0 : n==2 ? 1 : 2);")
+    return t.encode(), (f"{DE_PO}: header Plural-Forms: the plural formula gives form 2 for n=0, "
+                        "but nplurals=2 allows forms 0 to 1")
+
+
+def _po_charset_split_over_two_lines(t: str) -> tuple[bytes, str]:
+    # gettext joins a header's quoted lines before reading it: this declares Latin-1
+    t = replace(t, '"Content-Type: text/plain; charset=utf-8\\n"', '"Content-Type: text/plain; "\n"charset=latin-1\\n"')
+    return t.encode(), f"{DE_PO}: header Content-Type: charset is 'latin-1'; catalogs must be UTF-8"
+
+
+def _po_content_type_twice(t: str) -> tuple[bytes, str]:
+    t = replace(t, '"Content-Type: text/plain; charset=utf-8\\n"',
+                '"Content-Type: text/plain; charset=utf-8\\n"\n"Content-Type: text/plain; charset=koi8-r\\n"')
+    return t.encode(), f"{DE_PO}: header Content-Type: given twice with different values"
 
 
 def _po_too_many_plural_msgstrs(t: str) -> tuple[bytes, str]:
@@ -321,7 +333,9 @@ PO_CASES: list[tuple[str, PoCase]] = [
     ("charset-header-iso-8859-1", _po_charset_header),
     ("saved-as-latin-1", _po_saved_as_latin1),
     ("utf8-bom", _po_bom),
-    ("plural-forms-nplurals-3-for-de", _po_nplurals_wrong_for_language),
+    ("plural-formula-beyond-nplurals", _po_plural_formula_beyond_nplurals),
+    ("charset-split-over-two-lines", _po_charset_split_over_two_lines),
+    ("content-type-twice", _po_content_type_twice),
     ("plural-entry-3-msgstrs-for-nplurals-2", _po_too_many_plural_msgstrs),
     ("plural-entry-1-msgstr-for-nplurals-2", _po_too_few_plural_msgstrs),
     ("duplicate-entry", _po_duplicate_entry),
