@@ -1,8 +1,18 @@
-"""Per-message translation checks: numbers by value, markup, placeholders, punctuation, empty."""
+"""Per-message translation checks: numbers by value (each locale's own notation), characters that
+can reorder or hide text, markup, placeholders, punctuation, empty."""
 
 from __future__ import annotations
 
-from leafletgen.checks import check_translation, numbers
+import unicodedata
+from collections import Counter
+
+import pytest
+from babel.messages.catalog import Catalog
+
+from leafletgen.checks import check_catalog, check_translation, gate, numbers, read_numbers
+from leafletgen.model import control_characters_reason, hidden_characters, hidden_characters_reason
+
+from conftest import ROOT
 
 
 def problems(source: str, translation: str, locale: str = "de", critical: bool = False) -> list[str]:
@@ -53,8 +63,6 @@ def test_safety_critical_text_left_in_english_is_flagged() -> None:
 
 
 def test_template_plurals_follow_the_catalogs_plural_forms() -> None:
-    from babel.messages.catalog import Catalog
-
     from leafletgen.localize import TemplateStrings
 
     catalog = Catalog(locale="ru")
@@ -62,3 +70,174 @@ def test_template_plurals_follow_the_catalogs_plural_forms() -> None:
     strings = TemplateStrings(catalog)
     assert [str(strings.ngettext("%(n)s page", "%(n)s pages", n)) for n in (1, 3, 5, 21)] == [
         "%(n)s страница", "%(n)s страницы", "%(n)s страниц", "%(n)s страница"]
+
+
+# -- numbers as values, with each locale's own decimal and grouping rules ---------------------------
+
+def test_german_twenty_thousand_is_not_twenty() -> None:
+    assert numbers("20.000 mg", "de") == Counter({"20000": 1})
+    assert problems("Take 20 mg.", "Nehmen Sie 20.000 mg ein.") == [
+        "numbers differ from the source (missing 20; unexpected 20000)"]
+
+
+def test_thousands_compare_by_value_in_english_german_and_french() -> None:
+    thousand = Counter({"1000": 1})
+    assert numbers("1,000") == numbers("1.000", "de") == numbers("1.000", "es") == thousand
+    for space in ("\u202f", "\u00a0", " "):  # CLDR's narrow no-break space, the no-break space, a plain space
+        assert numbers(f"1{space}000", "fr") == numbers(f"1{space}000", "ru") == thousand
+    assert problems("Up to 1,000 mg a day.", "Bis zu 1.000 mg am Tag.") == []
+
+
+def test_french_narrow_no_break_space_in_thousands_is_not_a_false_alarm() -> None:
+    assert problems("Up to 1,000 mg a day.", "Jusqu’à 1\u202f000\u00a0mg par jour.", locale="fr") == []
+
+
+def test_an_english_thousands_separator_in_a_german_text_reads_as_a_decimal() -> None:
+    assert numbers("1,000", "de") == Counter({"1": 1})
+    assert problems("Up to 1,000 mg a day.", "Bis zu 1,000 mg am Tag.") == [
+        "numbers differ from the source (missing 1000; unexpected 1)"]
+
+
+def test_german_decimal_comma_is_the_english_decimal_point() -> None:
+    assert numbers("0,5", "de") == numbers("0.5") == numbers("0,5", "pt_BR") == Counter({"0.5": 1})
+    assert numbers("1.000,5", "de") == numbers("1,000.5") == numbers("1\u202f000,5", "fr") == Counter({"1000.5": 1})
+    assert problems("Take 0.5 mg.", "Nehmen Sie 0,5 mg ein.") == []
+
+
+def test_digits_and_separators_of_other_scripts_compare_by_value() -> None:
+    assert numbers("٢٫٥ ملغ، حتى ١٬٠٠٠ ملغ", "ar") == Counter({"2.5": 1, "1000": 1})
+    assert numbers("۲٫۵ و ۱٬۰۰۰", "fa") == numbers("۲٫۵ و ۱٬۰۰۰", "ur") == Counter({"2.5": 1, "1000": 1})
+    assert numbers("१२.५ mg", "hi") == numbers("১২.৫ mg", "bn") == Counter({"12.5": 1})
+    assert problems("Take 2.5 mg.", "تناول ٢٫٥ ملغ.", locale="ar") == []
+
+
+def test_indian_and_international_grouping_read_the_same_value() -> None:
+    lakh = Counter({"100000": 1})
+    assert numbers("1,00,000", "hi") == numbers("१,००,०००", "hi") == numbers("১,০০,০০০", "bn") == lakh
+    assert numbers("100,000", "hi") == numbers("100,000") == lakh
+    assert numbers("1.00.000", "de") != lakh  # 2-digit groups only where CLDR's pattern has them
+
+
+def test_sentence_punctuation_after_a_number_is_not_a_decimal() -> None:
+    assert numbers("Take 2. Then take 3.") == Counter({"2": 1, "3": 1})
+    assert numbers("Days 2, 3 and 4", "de") == numbers("Days 2, 3 and 4") == Counter({"2": 1, "3": 1, "4": 1})
+    assert numbers("Nehmen Sie 2. Dann 3,5.", "de") == Counter({"2": 1, "3.5": 1})
+
+
+def test_a_group_separator_must_be_followed_by_exactly_three_digits() -> None:
+    assert numbers("1,0000") == Counter({"1": 1, "0": 1})
+    assert numbers("12,34") == Counter({"12": 1, "34": 1})
+    assert numbers("0.125", "de") == Counter({"0": 1, "125": 1})  # not 125: a group cannot follow a leading 0
+
+
+def test_ranges_times_and_percentages_read_as_before() -> None:
+    expected = Counter({"2": 1, "3": 1, "12": 1, "18": 1, "8": 1, "30": 1, "15": 1})
+    for locale in ("en", "de", "fr", "hi"):
+        assert numbers("2-3 times, 12–18 years, at 8:30, 15%", locale) == expected
+    assert problems("Use SPF 15 or higher, 2-3 times a day.", "SPF 15 oder höher, 2-3 Mal am Tag.") == []
+
+
+def test_a_number_written_in_another_locales_notation_is_refused() -> None:
+    assert problems("Up to 1,000 mg a day.", "Jusqu’à 1.000 mg par jour.", locale="fr") == [
+        "numbers differ from the source (missing 1000; unexpected 0, 1; not one number in fr notation: '1.000')"]
+
+
+def test_section_numbers_and_decimals_in_international_notation_are_accepted() -> None:
+    assert problems("See section 2.1.", "Siehe Abschnitt 2.1.") == []
+    assert numbers("0.5 mg", "de") == numbers("0.5 mg", "fr") == Counter({"0.5": 1})
+    assert numbers("1.5.2024", "de") == numbers("1.5.2024") == Counter({"1": 1, "5": 1, "2024": 1})
+
+
+def test_a_separator_the_locale_reads_two_ways_is_an_error() -> None:
+    # CLDR's Lao: ',' is the decimal separator with Latin digits, '.' with Lao digits.
+    assert read_numbers("1.000", "lo").ambiguous == ("1.000",)
+    assert "cannot tell decimal from thousands separator in lo for '1.000'" in problems(
+        "Up to 1,000 mg.", "1.000 mg.", locale="lo")
+
+
+def test_an_unknown_locale_is_a_finding_not_a_traceback() -> None:
+    assert check_translation("Take 20 mg.", "Take 20 mg.", locale="tlh") == [
+        ("error", "cannot read numbers with the rules of locale 'tlh' (UnknownLocaleError: unknown locale 'tlh')")]
+    catalog = Catalog()
+    catalog.add("Take 20 mg.", "Take 20 mg.", context="dose")
+    refusals = gate(catalog, locale="tlh", domain="d", expected={"dose": "Take 20 mg."}, critical_ids=frozenset())
+    assert [f.problem for f in refusals] == [
+        "cannot read numbers with the rules of locale 'tlh' (UnknownLocaleError: unknown locale 'tlh')"]
+
+
+# -- characters that can reorder or hide text on paper ------------------------------------------------
+
+def test_right_to_left_override_is_refused_in_a_translation() -> None:
+    assert check_translation("Take 12 tablets.", "Take \u202e12 tablets.", locale="en_GB") == [
+        ("error", "contains U+202E RIGHT-TO-LEFT OVERRIDE, which can reorder text on paper")]
+    assert problems("Take 12 tablets.", "\u062a\u0646\u0627\u0648\u0644 \u202e12\u202c \u0642\u0631\u0635\u064b\u0627.",
+                    locale="ar") == [
+        "contains U+202C POP DIRECTIONAL FORMATTING, U+202E RIGHT-TO-LEFT OVERRIDE, which can reorder text on paper"]
+
+
+def test_a_reordering_character_refuses_the_locale_even_outside_the_warnings() -> None:
+    catalog = Catalog(locale="de")
+    catalog.add("Take 12 tablets.", "Nehmen Sie \u202e12\u202c Tabletten.", context="other.dose")
+    refusals = gate(catalog, locale="de", domain="d", expected={"other.dose": "Take 12 tablets."},
+                    critical_ids=frozenset())
+    assert [(f.severity, f.critical, f.problem) for f in refusals] == [
+        ("error", False,
+         "contains U+202C POP DIRECTIONAL FORMATTING, U+202E RIGHT-TO-LEFT OVERRIDE, which can reorder text on paper")]
+
+
+@pytest.mark.parametrize("char", [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)),
+                                  "\u200e", "\u200f", "\u061c", "\u206a", "\u2029"])
+def test_bidi_embeddings_overrides_isolates_and_marks_are_refused(char: str) -> None:
+    assert hidden_characters_reason(f"Take 1{char}2 tablets.") == (
+        f"contains U+{ord(char):04X} {unicodedata.name(char)}, which can reorder text on paper")
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u2060", "\u2062", "\ufeff", "\U000e0041", "\U000e0001", "\u034f",
+                                  "\u3164", "\ufff9", "\u180e", "\u0600", "\U0001d173"])
+def test_invisible_format_characters_are_refused(char: str) -> None:
+    assert hidden_characters_reason(f"Do not{char} drive.") == (
+        f"contains U+{ord(char):04X} {unicodedata.name(char)}, which is invisible and can hide text on paper")
+    assert problems("Do not drive.", f"Nicht{char} fahren.") == [hidden_characters_reason(f"Do not{char} drive.")]
+
+
+def test_a_line_separator_inside_a_translation_is_refused() -> None:
+    assert problems("Do not drive.", "Nicht\u2028fahren.") == [
+        "contains U+2028 LINE SEPARATOR, which breaks the line on paper"]
+
+
+def test_joiners_and_soft_hyphens_that_languages_need_stay_allowed() -> None:
+    for text in ("می\u200cخواهم",                # Persian: ZWNJ in a verb prefix
+                 "क्\u200dष",                      # Hindi: ZWJ for a half form
+                 "র\u200d্যাব",                   # Bengali: ZWJ for ya-phala
+                 "ദിവസങ്ങള്\u200d",             # Malayalam: chillu with ZWJ
+                 "Schwanger\u00adschaft",          # a soft hyphen inside a word
+                 "\U0001f469\u200d\u2695\ufe0f",   # an emoji ZWJ sequence with VS16
+                 "\u845b\U000e0100"):              # a CJK ideographic variation sequence
+        assert hidden_characters(text) == "", text
+        assert control_characters_reason(text) is None
+
+
+def test_a_variation_selector_after_a_digit_or_repeated_is_refused() -> None:
+    assert hidden_characters("Take 1\ufe0f2 tablets.") == "\ufe0f"
+    assert hidden_characters("\u2764\ufe0f\ufe0f") == "\ufe0f"
+    assert hidden_characters("\u2764\ufe0f") == ""
+
+
+def test_control_and_hidden_characters_are_reported_together() -> None:
+    assert control_characters_reason("a\x07b\u202ec") == (
+        "contains control characters U+0007; contains U+202E RIGHT-TO-LEFT OVERRIDE, which can reorder text on paper")
+
+
+def test_shipped_catalogs_pass_the_character_and_number_checks() -> None:
+    from leafletgen.catalogs import read_catalog
+
+    paths = sorted((ROOT / "locales").glob("*/LC_MESSAGES/*.po"))
+    assert len(paths) >= 22
+    for path in paths:
+        locale = path.parent.parent.name
+        catalog = read_catalog(path)
+        assert check_catalog(catalog, locale=locale, domain=path.stem) == [], path
+        for message in (m for m in catalog if m.id):
+            for text in (message.id, message.string):
+                for one in (text,) if isinstance(text, str) else text:
+                    assert control_characters_reason(one) is None, (path, message.context)
