@@ -10,6 +10,8 @@ import pytest
 
 from leafletgen.catalogs import (
     REVIEW_HEADER,
+    LeafletCatalog,
+    dump_catalog,
     merge,
     new_catalog,
     parse_catalog,
@@ -20,6 +22,7 @@ from leafletgen.catalogs import (
 from leafletgen.cli import main
 from leafletgen.errors import CatalogError
 from leafletgen.extract import SAFETY_COMMENT, extract_leaflet
+from leafletgen.pofile import NOT_A_PO_LINE
 from leafletgen.project import Project
 
 from conftest import LEAFLET_ID, ROOT
@@ -119,7 +122,7 @@ def test_repository_catalogs_pass_msgfmt_check(po: Path) -> None:
 
 
 @pytest.mark.parametrize(("data", "expected"), [
-    (b'msgid "a"\nmsgstr b\n', "x.po: line 2: invalid PO syntax: 'msgstr b'"),
+    (b'msgid "a"\nmsgstr b\n', f"x.po: line 2: invalid PO syntax: {NOT_A_PO_LINE}"),
     (b"\xef\xbb\xbfmsgid \"\"\nmsgstr \"\"\n",
      "x.po: line 1: starts with a byte order mark (BOM); save as UTF-8 without BOM"),
     (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n',
@@ -132,3 +135,175 @@ def test_defective_po_files_are_refused_with_file_and_line(data: bytes, expected
     with pytest.raises(CatalogError) as info:
         parse_catalog(data, "x.po")
     assert str(info.value.problems[0]).startswith(expected)
+
+
+# -- the catalog lifecycle as GNU gettext has it: fuzzy, obsolete, revived ------------------------
+
+_HEADER = ('msgid ""\nmsgstr ""\n"Language: de\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+           '"Content-Type: text/plain; charset=UTF-8\\n"\n\n')
+_FUZZY_A = ('# translator note\n#, fuzzy\n#| msgid "Take 1 capsule."\nmsgctxt "a"\nmsgid "Take 2 capsules."\n'
+            'msgstr "Nehmen Sie 1 Kapsel."\n\n')
+_B = 'msgctxt "b"\nmsgid "Keep out of reach of children."\nmsgstr "Für Kinder unzugänglich aufbewahren."\n'
+
+
+def _pot(*contexts: str) -> LeafletCatalog:
+    texts = {"a": "Take 2 capsules.", "b": "Keep out of reach of children."}
+    body = "".join(f'#. SAFETY-CRITICAL\nmsgctxt "{c}"\nmsgid "{texts[c]}"\nmsgstr ""\n\n' for c in contexts)
+    return parse_catalog((_HEADER + body).encode(), "x.pot")
+
+
+def _msgfmt_check(path: Path) -> None:
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_fuzzy_entry_revived_from_obsolete_stays_fuzzy(tmp_path: Path) -> None:
+    path = tmp_path / "de.po"
+    path.write_text(_HEADER + _FUZZY_A + _B, encoding="utf-8")
+    write_catalog(path, merge(read_catalog(path), _pot("b")))  # "a" leaves the source ...
+    written = path.read_text(encoding="utf-8")
+    assert ('# translator note\n#, fuzzy\n#~| msgid "Take 1 capsule."\n#~ msgctxt "a"\n#~ msgid "Take 2 capsules."\n'
+            '#~ msgstr "Nehmen Sie 1 Kapsel."\n') in written  # as GNU msgmerge writes it
+    _msgfmt_check(path)
+    gone = read_catalog(path).obsolete[("Take 2 capsules.", "a")]
+    assert (gone.fuzzy, gone.previous_id, gone.user_comments) == (True, ["Take 1 capsule."], ["translator note"])
+    write_catalog(path, merge(read_catalog(path), _pot("a", "b")))  # ... and comes back
+    _msgfmt_check(path)
+    back = read_catalog(path).get("Take 2 capsules.", context="a")
+    assert back is not None and back.fuzzy
+    assert (back.string, back.previous_id) == ("Nehmen Sie 1 Kapsel.", ["Take 1 capsule."])
+    assert (back.user_comments, back.auto_comments) == (["translator note"], ["SAFETY-CRITICAL"])
+
+
+def test_translated_entry_revived_from_obsolete_comes_back_fuzzy() -> None:
+    po = parse_catalog((_HEADER + 'msgctxt "a"\nmsgid "Take 2 capsules."\nmsgstr "Nehmen Sie 2 Kapseln."\n\n'
+                        + _B).encode(), "de.po")
+    gone = parse_catalog(dump_catalog(merge(po, _pot("b"))), "de.po")
+    assert not gone.obsolete[("Take 2 capsules.", "a")].fuzzy  # obsolete as it was, current translation
+    back = merge(gone, _pot("a", "b"))
+    revived, kept = back.get("Take 2 capsules.", context="a"), back.get("Keep out of reach of children.", context="b")
+    assert revived is not None and revived.fuzzy and revived.string == "Nehmen Sie 2 Kapseln."
+    assert revived.previous_id == []  # the English is the one it was translated from
+    assert kept is not None and not kept.fuzzy
+    assert not back.obsolete
+
+
+def test_obsolete_entries_stay_obsolete_through_later_updates() -> None:
+    po = parse_catalog((_HEADER + _FUZZY_A + _B).encode(), "de.po")
+    once = parse_catalog(dump_catalog(merge(po, _pot("b"))), "de.po")
+    twice = parse_catalog(dump_catalog(merge(once, _pot("b"))), "de.po")
+    assert list(twice.obsolete) == [("Take 2 capsules.", "a")]
+    assert twice.obsolete[("Take 2 capsules.", "a")].fuzzy
+
+
+def test_previous_msgid_is_read_as_the_previous_msgid_not_as_a_comment() -> None:
+    po = parse_catalog((_HEADER + _FUZZY_A + _B).encode(), "de.po")
+    message = po.get("Take 2 capsules.", context="a")
+    assert message is not None
+    assert (message.previous_id, message.user_comments) == (["Take 1 capsule."], ["translator note"])
+    written = dump_catalog(po).decode()
+    assert written.count("Take 1 capsule.") == 1 and "# |" not in written
+
+
+@pytest.mark.parametrize("obsolete", [
+    '#, fuzzy\n#~| msgid "Take 1 capsule."\n#~ msgctxt "a"\n#~ msgid "Take 2 capsules."\n#~ msgstr "Nimm 1."\n',
+    '#~ #, fuzzy\n#~ #| msgid "Take 1 capsule."\n#~ msgctxt "a"\n#~ msgid "Take 2 capsules."\n#~ msgstr "Nimm 1."\n',
+], ids=["msgmerge-style", "hash-tilde-comments"])
+def test_obsolete_flags_and_previous_msgid_are_read_in_both_gnu_forms(obsolete: str) -> None:
+    data = (_HEADER + _B + "\n" + obsolete).encode()
+    subprocess.run(["msgfmt", "--check", "-o", "/dev/null", "-"], input=data, check=True, capture_output=True)
+    gone = parse_catalog(data, "de.po").obsolete[("Take 2 capsules.", "a")]
+    assert (gone.fuzzy, gone.previous_id, gone.string) == (True, ["Take 1 capsule."], "Nimm 1.")
+
+
+def test_what_gnu_msgmerge_writes_for_an_obsolete_fuzzy_entry_is_read_back(tmp_path: Path) -> None:
+    (tmp_path / "de.po").write_text(_HEADER + _FUZZY_A + _B, encoding="utf-8")
+    (tmp_path / "x.pot").write_bytes(dump_catalog(_pot("b")))
+    subprocess.run(["msgmerge", "-q", "--previous", "-o", str(tmp_path / "out.po"), str(tmp_path / "de.po"),
+                    str(tmp_path / "x.pot")], check=True)
+    gone = read_catalog(tmp_path / "out.po").obsolete[("Take 2 capsules.", "a")]
+    assert (gone.fuzzy, gone.previous_id, gone.user_comments) == (True, ["Take 1 capsule."], ["translator note"])
+
+
+# -- update: idempotent, and one broken catalog stops nothing else -------------------------------
+
+SOURCE_EDITS = {  # one English text changes, one string id disappears (its message goes obsolete)
+    "If you think you are pregnant, stop the capsules and call your doctor at once.":
+        "If you think you are pregnant, stop the capsules and call your doctor straight away.",
+    "id: key.not-if-pregnant\n": "id: key.not-if-pregnant-any-more\n",
+}
+
+
+def _edit_source(project: Project, edits: dict[str, str]) -> None:
+    path = project.leaflets_dir / f"{LEAFLET_ID}.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def _tree(project: Project) -> dict[str, bytes]:
+    return {p.relative_to(project.root).as_posix(): p.read_bytes()
+            for p in sorted(project.locales_dir.rglob("*")) if p.is_file()}
+
+
+def _update(project: Project, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["--project", str(project.root), "update"])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_update_twice_changes_nothing(scratch: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    original = (scratch.leaflets_dir / f"{LEAFLET_ID}.yaml").read_text(encoding="utf-8")
+    catalogs = sorted(p.relative_to(scratch.root).as_posix() for p in scratch.locales_dir.glob("*/LC_MESSAGES/*.po"))
+    assert len(catalogs) >= 20  # every shipped catalog takes part
+    for step in ("shipped", "changed", "restored"):
+        if step == "changed":
+            _edit_source(scratch, SOURCE_EDITS)
+        elif step == "restored":
+            (scratch.leaflets_dir / f"{LEAFLET_ID}.yaml").write_text(original, encoding="utf-8")
+        assert _update(scratch, capsys)[0] == 0
+        first = _tree(scratch)
+        code, out, err = _update(scratch, capsys)
+        assert (code, err) == (0, "")
+        assert _tree(scratch) == first, step
+        assert all(line.startswith("current ") for line in out.splitlines()), out
+        for name in catalogs:
+            path = scratch.root / name
+            _msgfmt_check(path)
+            catalog = read_catalog(path)
+            if "templates" in name:
+                continue
+            gone = [m.context for m in catalog.obsolete.values()]
+            assert gone == (["key.not-if-pregnant"] if step == "changed" else []), name
+            revived = catalog.get("**Do not take isotretinoin if you are pregnant** or might be pregnant.",
+                                  context="key.not-if-pregnant")
+            if step == "restored":  # back from obsolete, so fuzzy until a translator has looked at it
+                assert revived is not None and revived.fuzzy and revived.string, name
+
+
+def test_update_reports_a_broken_catalog_and_updates_every_other(scratch: Project,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    broken = po_path(scratch.locales_dir, "de", LEAFLET_ID)
+    text = broken.read_text(encoding="utf-8")
+    assert 'msgstr "Isotretinoin 20 mg Kapseln"\n' in text
+    text = text.replace('msgstr "Isotretinoin 20 mg Kapseln"\n', 'msgstr[0] "Isotretinoin 20 mg Kapseln"\n')
+    broken.write_text(text, encoding="utf-8")
+    line = text.split("\n").index('msgstr[0] "Isotretinoin 20 mg Kapseln"') + 1
+    _edit_source(scratch, SOURCE_EDITS)
+    before = _tree(scratch)
+    code, out, err = _update(scratch, capsys)
+    assert (code, err.splitlines()) == (1, [
+        f"error: locales/de/LC_MESSAGES/{LEAFLET_ID}.po: line {line}: msgstr[0] in message \"title\", "
+        "which has no msgid_plural (a singular message has one msgstr)"])
+    assert broken.read_bytes() == before[f"locales/de/LC_MESSAGES/{LEAFLET_ID}.po"]  # left exactly as it was
+    changed = "call your doctor straight away."
+    assert changed in (scratch.locales_dir / f"{LEAFLET_ID}.pot").read_text(encoding="utf-8")
+    for path in sorted(scratch.locales_dir.glob(f"*/LC_MESSAGES/{LEAFLET_ID}.po")):
+        if path != broken:  # the others, before and after "de" alike, are all updated
+            catalog = read_catalog(path)
+            message = next(m for m in catalog if m.context == "key.stop-call")
+            assert message.id.endswith(changed) and message.fuzzy, path
+            assert [m.context for m in catalog.obsolete.values()] == ["key.not-if-pregnant"], path
+    assert f"updated  locales/zh_CN/LC_MESSAGES/{LEAFLET_ID}.po" in out
