@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+from .errors import LeafletError, Problem
 
 T = TypeVar("T")
 
@@ -46,6 +49,36 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def read_regular_file(path: Path, name: str, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit``, or a one-line LeafletError.
+
+    A FIFO would block, a device may never end (or act on open), a directory cannot be read:
+    the path is checked before opening, and the open file again (fstat) in case the path was
+    swapped meanwhile; O_NONBLOCK keeps even a swapped-in FIFO from hanging ``open``.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        _regular(os.stat(path), name, limit)
+        with open(os.open(path, flags), "rb") as stream:
+            _regular(os.fstat(stream.fileno()), name, limit)
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise LeafletError(Problem(name, "", f"cannot read: {exc.strerror or exc}")) from None
+    if len(data) > limit:  # it grew since fstat
+        raise LeafletError(Problem(name, "", f"file too large (over {limit} bytes, limit {limit})"))
+    return data
+
+
+def _regular(info: os.stat_result, name: str, limit: int) -> None:
+    mode = info.st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise LeafletError(Problem(name, "", f"not a regular file (it is {kind})"))
+    if info.st_size > limit:
+        raise LeafletError(Problem(name, "", f"file too large ({info.st_size} bytes, limit {limit})"))
 
 
 def cache_dir() -> Path:

@@ -1,7 +1,8 @@
 """The pharmacy profile: contact details printed on every leaflet, and print defaults.
 
 A small YAML file, validated like leaflet sources (every problem, ``file: field:
-reason``) and length-limited so a long name cannot break the layout::
+reason``) and length-limited so a long name cannot break the layout. Read and parsed
+with the leaflet sources' defences (size cap, regular files only, no aliases or tags)::
 
     name: Riverside Pharmacy
     address: 12 High Street, Springfield
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, SourceError
-from .model import control_characters
-from .source import Checker, compose_yaml
+from .model import control_characters, hidden_characters_reason
+from .source import Checker, compose_yaml, decode_source, read_source
 
 LIMITS = {"name": 60, "address": 120, "phone": 30, "hours": 100}
 PAPERS = ("a4", "letter")
@@ -36,21 +37,19 @@ class Pharmacy:
 
 def load_pharmacy(path: Path, *, display: str | None = None) -> Pharmacy:
     name = display or str(path)
-    try:
-        data = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(Problem(name, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}")) from None
-    return parse_pharmacy(data, name)
+    return parse_pharmacy(read_source(path, name), name)
 
 
-def parse_pharmacy(data: str, name: str) -> Pharmacy:
-    root = compose_yaml(data, name)
+def parse_pharmacy(data: bytes | str, name: str) -> Pharmacy:
+    root = compose_yaml(decode_source(data, name) if isinstance(data, bytes) else data, name, "pharmacy profiles")
+    if root is None:
+        raise SourceError(Problem(name, "(top level)", "the file is empty"))
     check = Checker(name)
     fields = check.mapping(root, "", ("name", "address", "phone"), ("hours", "paper", "second_language"))
     values: dict[str, str | None] = {}
     if fields is not None:
         for key, node in fields.items():
-            value = check.string(node, key)
+            value = check.string(node, key, screen=False)  # stricter checks below
             if value is None:
                 continue
             limit = LIMITS.get(key)
@@ -58,6 +57,8 @@ def parse_pharmacy(data: str, name: str) -> Pharmacy:
                 check.fail(key, f"too long ({len(value)} characters, at most {limit})")
             elif control_characters(value, allowed=""):
                 check.fail(key, "must be one line without control characters")
+            elif hidden := hidden_characters_reason(value):  # bidi overrides, invisible characters
+                check.fail(key, hidden)
             elif key == "paper" and value.lower() not in PAPERS:
                 check.fail(key, f"must be one of: {', '.join(PAPERS)}")
             else:

@@ -10,11 +10,14 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
+from yaml import events as ev
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Problem, SourceError
+from .errors import LeafletError, Problem, SourceError
+from .files import read_regular_file
 from .model import (
     QA,
     Block,
@@ -36,19 +39,41 @@ FORMAT_VERSION = 1
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same nodes and marks
 _BLOCK_KINDS = ("paragraph", "subheading", "bullets", "steps", "qa", "table")
+MAX_DEPTH = 32  # a leaflet nests 9 deep (sections > blocks > table > rows > cell); libyaml allows 1000
+MAX_NODES = 100_000  # the real leaflet has ~1,500; 1 MB of '[a,a,...' would be 500,000 (1 s, 150 MB)
+_MAX_DIGITS = 9  # whole numbers up to 999,999,999: int() of a long digit string is slow, then refused
+#: Characters YAML 1.1 does not allow in a stream (what PyYAML's reader refuses, in a two-line message).
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_DECIMAL = re.compile(r"[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PLAIN_KEY = re.compile(r"[\w.-]{1,60}")
+_T = "tag:yaml.org,2002:"
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def load_leaflet(path: Path, *, display_name: str | None = None) -> Leaflet:
     """Read ``path`` and return the validated leaflet, or raise :class:`SourceError`."""
     name = display_name or str(path)
+    return _parsed(read_source(path, name), name, path.stem)
+
+
+def read_source(path: Path, name: str, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit``, or a one-line SourceError."""
     try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceError(Problem(name, "", f"file too large ({size} bytes, limit {MAX_SOURCE_BYTES})"))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(Problem(name, "", f"cannot read: {exc.strerror}")) from None
-    return _parsed(data, name, path.stem)
+        return read_regular_file(path, name, limit)
+    except LeafletError as exc:
+        raise SourceError(exc.problems) from None
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """UTF-8 text (a leading UTF-8 byte order mark is dropped), or a one-line SourceError."""
+    if data.startswith(_UTF16_32_BOMS):
+        raise SourceError(Problem(name, "byte 0", "UTF-16 or UTF-32 text (byte order mark): save it as UTF-8"))
+    skip = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(Problem(name, f"byte {exc.start + skip}", "not valid UTF-8")) from None
 
 
 @lru_cache(maxsize=32)
@@ -60,12 +85,7 @@ def _parsed(data: bytes, name: str, expected_id: str) -> Leaflet:
 
 def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = None) -> Leaflet:
     """Parse and validate leaflet YAML held in memory."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SourceError(Problem(name, f"byte {exc.start}", "not valid UTF-8")) from None
-    root = compose_yaml(data, name)
+    root = compose_yaml(decode_source(data, name) if isinstance(data, bytes) else data, name)
     checker = Checker(name)
     leaflet = checker.leaflet(root, expected_id)
     if checker.problems or leaflet is None:
@@ -73,15 +93,52 @@ def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = Non
     return leaflet
 
 
-def compose_yaml(data: str, name: str) -> Node | None:
-    """The YAML node tree (with line marks), or a one-line SourceError naming line and column."""
+def compose_yaml(data: str, name: str, what: str = "leaflet sources") -> Node | None:
+    """The YAML node tree (with line marks), or a one-line SourceError naming line and column.
+
+    The parser's events are screened first (no recursion, nothing built): one document, at
+    most MAX_DEPTH deep and MAX_NODES values, and no anchors, aliases or explicit tags. A
+    source has no use for them; an alias shares a node, so a walker or converter could expand
+    a "billion laughs" or loop on ``&a [*a]``, and a tag (``!!python/object``, ``!!int abc``,
+    ``!custom``) asks for a conversion. Merge keys need an alias, or are a non-string key.
+    """
+    bad = _NOT_YAML.search(data)
+    if bad:
+        pos, hint = bad.start(), " (a UTF-16 file? save it as UTF-8)" if bad.group() == "\0" else ""
+        where = f"line {data.count(chr(10), 0, pos) + 1}, column {pos - data.rfind(chr(10), 0, pos)}"
+        raise SourceError(Problem(name, where, f"character U+{ord(bad.group()):04X} is not allowed{hint}"))
     try:
+        _screen(data, name, what)
         return yaml.compose(data, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise SourceError(Problem(name, where, f"invalid YAML: {reason}")) from None
+        reason = " ".join(str(getattr(exc, "problem", None) or exc).split())[:200]  # one line
+        raise SourceError(Problem(name, _at(mark) if mark else "", f"invalid YAML: {reason}")) from None
+
+
+def _screen(data: str, name: str, what: str) -> None:
+    depth = values = documents = 0
+    for event in yaml.parse(data, Loader=_LOADER):
+        if isinstance(event, ev.DocumentStartEvent):
+            documents += 1
+            reason = "a second YAML document ('---'): the file must hold exactly one" if documents > 1 else ""
+        elif isinstance(event, ev.AliasEvent):
+            reason = f"YAML aliases are not allowed in {what}"
+        elif isinstance(event, ev.NodeEvent) and event.anchor is not None:
+            reason = f"YAML anchors are not allowed in {what}"
+        elif isinstance(event, (ev.ScalarEvent, ev.CollectionStartEvent)) and event.tag is not None:
+            reason = f"YAML tags are not allowed in {what} (found {_short(event.tag.replace(_T, '!!', 1))})"
+        else:
+            depth += isinstance(event, ev.CollectionStartEvent) - isinstance(event, ev.CollectionEndEvent)
+            values += isinstance(event, ev.NodeEvent)
+            reason = (f"too complex: nested more than {MAX_DEPTH} deep" if depth > MAX_DEPTH
+                      else f"too complex: more than {MAX_NODES} values" if values > MAX_NODES else "")
+        if reason:
+            raise SourceError(Problem(name, _at(event.start_mark), reason))
+
+
+def _at(mark: Any) -> str:  # a yaml.Mark, or libyaml's
+    return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
 class Checker:
@@ -107,10 +164,10 @@ class Checker:
             return None
         out: dict[str, Node] = {}
         for key_node, value in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str):
-                self.fail(path, f"line {key_node.start_mark.line + 1}: keys must be strings")
+            if not isinstance(key_node, ScalarNode) or key_node.tag != _T + "str":
+                self.fail(path, f"line {key_node.start_mark.line + 1}: keys must be strings, got {_kind(key_node)}")
                 continue
+            key = key_node.value
             where = _join(path, key)
             if key in out:
                 self.fail(where, "duplicate key")
@@ -132,35 +189,46 @@ class Checker:
             self.fail(path, "must not be empty")
         return list(node.value)
 
-    def string(self, node: Node | None, path: str, *, allow_empty: bool = False) -> str | None:
-        if not isinstance(node, ScalarNode) or node.tag.endswith((":null", ":map", ":seq")):
+    def string(self, node: Node | None, path: str, *, allow_empty: bool = False, screen: bool = True
+               ) -> str | None:
+        """A string scalar. ``screen``: refuse control characters and characters that can reorder
+        or hide text on paper (model.control_characters_reason), in every field, printed or not."""
+        if not isinstance(node, ScalarNode) or node.tag == _T + "null":
             self.fail(path, f"must be a string, got {_kind(node)}")
             return None
         value = str(node.value).strip()
         if not value and not allow_empty:
             self.fail(path, "must not be empty")
             return None
+        reason = control_characters_reason(value) if screen else None
+        if reason:
+            self.fail(path, reason)
+            return None
         return value
 
     def integer(self, node: Node | None, path: str) -> int | None:
-        if isinstance(node, ScalarNode) and node.tag.endswith(":int"):
-            value = yaml.safe_load(node.value)
-            if isinstance(value, int) and value >= 1:
-                return value
+        """Plain decimal digits only (not YAML 1.1's 0x1f, 0o17, 017, 1_000, 1:30), converted
+        without re-parsing: a tagged or huge scalar cannot reach a converter."""
+        if isinstance(node, ScalarNode) and node.tag == _T + "int" and _DECIMAL.fullmatch(node.value):
+            if len(node.value) > _MAX_DIGITS:
+                self.fail(path, f"too large a number (at most {_MAX_DIGITS} digits), got {_describe(node)}")
+                return None
+            if int(node.value) >= 1:
+                return int(node.value)
         self.fail(path, f"must be a whole number of at least 1, got {_describe(node)}")
         return None
 
     def boolean(self, node: Node | None, path: str) -> bool:
-        if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
-            return bool(yaml.safe_load(node.value))
+        if isinstance(node, ScalarNode) and node.tag == _T + "bool":  # true/false/yes/no/on/off, any case
+            return node.value.lower() in ("true", "yes", "on")
         self.fail(path, f"must be true or false, got {_describe(node)}")
         return False
 
     def day(self, node: Node | None, path: str) -> date | None:
-        if isinstance(node, ScalarNode):
+        if isinstance(node, ScalarNode) and _DATE.fullmatch(node.value):
             try:
-                return date.fromisoformat(str(node.value))
-            except ValueError:
+                return date.fromisoformat(node.value)
+            except ValueError:  # 2026-13-45
                 pass
         self.fail(path, f"must be a date YYYY-MM-DD, got {_describe(node)}")
         return None
@@ -168,7 +236,7 @@ class Checker:
     def ident(self, node: Node | None, path: str) -> str | None:
         value = self.string(node, path)
         if value is not None and not _ID.match(value):
-            self.fail(path, f"invalid id {value!r}: use lowercase letters, digits, '.', '-', '_'")
+            self.fail(path, f"invalid id {_short(value)}: use lowercase letters, digits, '.', '-', '_'")
             return None
         return value
 
@@ -183,14 +251,11 @@ class Checker:
         note = self.string(fields["note"], _join(path, "note")) if "note" in fields else ""
         if body is not None and body.count("**") % 2:
             self.fail(_join(path, "text"), "unbalanced '**' (bold markup must open and close)")
-        controls = control_characters_reason(body or "")
-        if controls:
-            self.fail(_join(path, "text"), controls)
         if ident is not None:
             assert node is not None
             line = node.start_mark.line + 1
             if ident in self.ids:
-                self.fail(_join(path, "id"), f"duplicate id {ident!r} (first at line {self.ids[ident]})")
+                self.fail(_join(path, "id"), f"duplicate id {_short(ident)} (first at line {self.ids[ident]})")
             else:
                 self.ids[ident] = line
         if ident is None or body is None:
@@ -202,12 +267,12 @@ class Checker:
         return tuple(t for t in items if t is not None)
 
     def block(self, node: Node | None, path: str) -> Block | None:
-        if not isinstance(node, MappingNode) or len(node.value) != 1:
+        if not isinstance(node, MappingNode) or len(node.value) != 1 or not isinstance(node.value[0][0], ScalarNode):
             self.fail(path, f"must be a mapping with exactly one of: {', '.join(_BLOCK_KINDS)}")
             return None
         key_node, value = node.value[0]
         kind = key_node.value
-        where = _join(path, str(kind))
+        where = _join(path, kind)
         if kind == "paragraph":
             t = self.text(value, where)
             return Paragraph(t) if t else None
@@ -308,7 +373,7 @@ class Checker:
                 self.fail("format", f"unsupported format {version} (this version reads {FORMAT_VERSION})")
         ident = self.ident(f["id"], "id") if "id" in f else None
         if ident and expected_id and ident != expected_id:
-            self.fail("id", f"must match the file name ({expected_id!r}), got {ident!r}")
+            self.fail("id", f"must match the file name ({expected_id!r}), got {_short(ident)}")
         meta = self.meta(f.get("meta"), "meta") if "meta" in f else None
         title = self.text(f.get("title"), "title") if "title" in f else None
         subtitle = self.text(f.get("subtitle"), "subtitle") if "subtitle" in f else None
@@ -320,7 +385,7 @@ class Checker:
             if s is None:
                 continue
             if s.id in section_ids:
-                self.fail(f"sections[{i}].id", f"duplicate section id {s.id!r}")
+                self.fail(f"sections[{i}].id", f"duplicate section id {_short(s.id)}")
             section_ids.add(s.id)
             sections.append(s)
         if sections and not any(s.safety_critical for s in sections):
@@ -331,7 +396,14 @@ class Checker:
 
 
 def _join(path: str, key: str) -> str:
+    """``path.key``; a key that is not a short plain name is quoted and cut, so it stays one line."""
+    key = key if _PLAIN_KEY.fullmatch(key) else _short(key)
     return f"{path}.{key}" if path else key
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """repr(text), cut to about ``limit`` characters: one line, however long or odd the text."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
 def _kind(node: Node | None) -> str:
@@ -343,13 +415,13 @@ def _kind(node: Node | None) -> str:
         return "a list"
     tag = node.tag.rsplit(":", 1)[-1]
     return {"null": "nothing", "str": "a string", "int": "a number", "float": "a number",
-            "bool": "true/false"}.get(tag, tag)
+            "bool": "true/false", "timestamp": "a date", "merge": "a merge key ('<<')"}.get(tag, f"a YAML {tag}")
 
 
 def _describe(node: Node | None) -> str:
     if isinstance(node, ScalarNode) and node.value != "":
-        return repr(node.value)
+        return _short(node.value)
     return _kind(node)
 
 
-__all__ = ["MAX_SOURCE_BYTES", "load_leaflet", "parse_leaflet"]
+__all__ = ["MAX_SOURCE_BYTES", "compose_yaml", "decode_source", "load_leaflet", "parse_leaflet", "read_source"]

@@ -128,3 +128,62 @@ def test_table_rows_must_match_the_header() -> None:
 """
     bad = GOOD.replace("      - paragraph: {id: what.p, text: It treats headaches.}\n", table)
     assert problems(bad) == ["leaflets/demo.yaml: sections[0].blocks[0].table.rows[0]: has 1 cells, the header has 2"]
+
+
+# -- characters that can reorder or hide text on paper: the shared rule (model.py) on every input ----
+
+RLO_12 = "\u202e12\u202c"  # prints as "21" on paper
+RLO_REASON = ("contains U+202C POP DIRECTIONAL FORMATTING, U+202E RIGHT-TO-LEFT OVERRIDE, "
+              "which can reorder text on paper")
+
+
+def test_right_to_left_override_in_a_source_text_is_refused() -> None:
+    assert problems(GOOD.replace("Take 2 tablets at most.", f"Take {RLO_12} tablets at most.")) == [
+        f"leaflets/demo.yaml: sections[1].blocks[0].bullets[0].text: {RLO_REASON}"]
+
+
+def test_zero_width_space_in_a_source_text_is_refused() -> None:
+    assert problems(GOOD.replace("Do not drive.", "Do not\u200b drive.")) == [
+        "leaflets/demo.yaml: key_warning.blocks[0].paragraph.text: contains U+200B ZERO WIDTH SPACE, "
+        "which is invisible and can hide text on paper"]
+
+
+def test_soft_hyphen_and_joiners_in_a_source_text_are_allowed() -> None:
+    text = "It treats head\u00adaches \U0001f469\u200d\u2695\ufe0f."  # soft hyphen; emoji ZWJ sequence
+    leaflet = parse_leaflet(GOOD.replace("It treats headaches.", text), "leaflets/demo.yaml", expected_id="demo")
+    assert "\u00ad" in leaflet.sections[0].blocks[0].text.text  # type: ignore[union-attr]
+
+
+PHARMACY = "name: Riverside Pharmacy\naddress: 12 High Street\nphone: \"+44 20 7946 0000\"\n"
+
+
+def test_right_to_left_override_in_a_pharmacy_phone_number_is_refused() -> None:
+    from leafletgen.pharmacy import parse_pharmacy
+
+    assert parse_pharmacy(PHARMACY, "p.yaml").phone == "+44 20 7946 0000"
+    with pytest.raises(SourceError) as info:
+        parse_pharmacy(PHARMACY.replace("7946", f"79{RLO_12}46"), "p.yaml")
+    assert [str(p) for p in info.value.problems] == [f"p.yaml: phone: {RLO_REASON}"]
+
+
+def test_right_to_left_override_in_a_clinic_form_field_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from leafletgen.server import Clinic
+
+    with pytest.raises(ValidationError) as info:
+        Clinic(name="Clinic", address="1 High Street", phone=f"+44 20 {RLO_12} 0000")
+    assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [(("phone",), f"Value error, {RLO_REASON}")]
+    with pytest.raises(ValidationError):
+        Clinic(name="Cl\u2066inic", address="1 High Street", phone="1")
+    assert Clinic(name="\u0645\u0637\u0628", address="a", phone="1").name == "\u0645\u0637\u0628"
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("strength: 10 mg", f"strength: {RLO_12} mg", "meta.strength"),
+    ("brands: [Examplo]", f"brands: [Ex{RLO_12}amplo]", "meta.brands[0]"),
+    ("{id: key.p, text: Do not drive.}", f"{{id: key.p, text: Do not drive., note: a{RLO_12}}}",
+     "key_warning.blocks[0].paragraph.note"),
+])
+def test_a_reordering_character_in_any_source_field_is_refused(old: str, new: str, where: str) -> None:
+    assert problems(GOOD.replace(old, new)) == [f"leaflets/demo.yaml: {where}: {RLO_REASON}"]
