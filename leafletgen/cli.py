@@ -78,11 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("check", help="per message: numbers, markup, placeholders, punctuation, empty",
                         description="Prints 'locale domain msgctxt: severity: problem'. Exit 1 on a blocking problem.")
     ch.add_argument("locale", nargs="*", metavar="LOCALE", help="locales to check (default: all)")
-    rv = sub.add_parser("review", help="mark a locale's catalogs as reviewed by a professional translator")
+    rv = sub.add_parser("review", help="record a professional translator's review of leaflets in one locale",
+                        description="Records who reviewed which leaflet in LOCALE, when, and the exact text they "
+                                    "saw (the leaflet's messages and the template strings it prints), in "
+                                    "locales/LOCALE/reviews/ID.json. A message changed afterwards makes the "
+                                    "review stale. Refused while any message is missing, fuzzy, outdated or "
+                                    "fails a check.")
     rv.add_argument("locale", metavar="LOCALE")
+    rv.add_argument("-l", "--leaflet", action="append", metavar="ID",
+                    help="the leaflet that was reviewed (repeatable; required)")
     g = rv.add_mutually_exclusive_group(required=True)
-    g.add_argument("--by", metavar="NAME", help="the reviewer's name, recorded in the catalog header")
-    g.add_argument("--undo", action="store_true", help="mark as not reviewed again")
+    g.add_argument("--by", metavar="NAME", help="the reviewer's name (one line, at most 80 characters)")
+    g.add_argument("--undo", action="store_true", help="remove the review record: not reviewed again")
     return parser
 
 
