@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .files import atomic_write_bytes
 
@@ -64,11 +65,16 @@ def _pango_version() -> str:
         return "unknown"
 
 
-def digest_files(paths: Iterable[Path]) -> str:
-    """One digest over the names and contents of files (a missing file counts as absent)."""
+def digest_files(paths: Iterable[Path], *, root: Path | None = None) -> str:
+    """One digest over the names and contents of files (a missing file counts as absent).
+
+    Names are taken relative to ``root`` when given, so two clones in different
+    folders agree.
+    """
     h = hashlib.sha256()
     for path in paths:
-        h.update(str(path).encode() + b"\0")
+        name = path.relative_to(root).as_posix() if root is not None and path.is_relative_to(root) else str(path)
+        h.update(name.encode() + b"\0")
         with contextlib.suppress(FileNotFoundError):
             h.update(path.read_bytes())
         h.update(b"\1")
@@ -92,6 +98,8 @@ class Entry:
     sha256: str
     size: int
     seconds: float
+    #: Digest of the leaflet source and catalogs the PDF was made from (the unit's content).
+    content: str = ""
 
 
 class Manifest:
@@ -106,11 +114,16 @@ class Manifest:
         return self.out_dir / MANIFEST
 
     def _read(self) -> dict[str, Entry]:
+        return {name: Entry(**value) for name, value in self._raw().get("outputs", {}).items()}
+
+    def _raw(self) -> dict[str, dict[str, Any]]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return {name: Entry(**value) for name, value in raw.get("outputs", {}).items()}
-        except (OSError, ValueError, TypeError):
-            return {}
+            for value in raw.get("outputs", {}).values():
+                Entry(**value)  # shape check: a damaged manifest is rebuilt, never trusted
+            return {"outputs": dict(raw.get("outputs", {})), "withdrawn": dict(raw.get("withdrawn", {}))}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {"outputs": {}, "withdrawn": {}}
 
     def is_current(self, output: Path, key: str) -> bool:
         """True when ``output`` exists, was built from ``key`` and is intact."""
@@ -127,16 +140,28 @@ class Manifest:
     def _name(self, output: Path) -> str:
         return output.relative_to(self.out_dir).as_posix()
 
-    def record(self, built: Iterable[tuple[Path, Entry]]) -> None:
-        """Merge new entries into the manifest on disk, under a lock (concurrent builds)."""
+    def record(self, built: Iterable[tuple[Path, Entry]], withdrawn: dict[str, str] | None = None) -> None:
+        """Merge new entries and withdrawals (output name -> reason) into the manifest, under a lock.
+
+        A withdrawn output leaves "outputs" and is listed under "withdrawn" with its
+        reason and time, until it is built again.
+        """
         updates = {self._name(path): entry for path, entry in built}
-        if not updates:
+        withdrawn = withdrawn or {}
+        if not updates and not withdrawn:
             return
         with self._locked():
-            self.entries = self._read()
-            self.entries.update(updates)
-            data = {"outputs": {name: vars(entry) for name, entry in sorted(self.entries.items())}}
+            raw = self._raw()
+            outputs, gone = raw["outputs"], raw["withdrawn"]
+            for name, reason in withdrawn.items():
+                outputs.pop(name, None)
+                gone[name] = {"reason": reason, "time": _now()}
+            for name, entry in updates.items():
+                outputs[name] = vars(entry)
+                gone.pop(name, None)
+            data = {"outputs": dict(sorted(outputs.items())), "withdrawn": dict(sorted(gone.items()))}
             atomic_write_bytes(self.path, json.dumps(data, indent=2, ensure_ascii=False).encode() + b"\n")
+            self.entries = {name: Entry(**value) for name, value in data["outputs"].items()}
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -147,6 +172,12 @@ class Manifest:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _now() -> str:
+    from .catalogs import now
+
+    return now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build_environment() -> str:

@@ -12,6 +12,7 @@ only markup a text may carry is ``**bold**``, turned into ``<strong>`` after esc
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -174,6 +175,18 @@ def isolate(value: str, direction: str) -> Markup:
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
 
 
+class _BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache raises when it cannot write (a full disk); a cache must only ever cost time."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs (Jinja checks the source, so edits are never stale)."""
     from .files import cache_dir
@@ -183,7 +196,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _BestEffortBytecodeCache(str(folder))
 
 
 def render_part(templates_dir: Path, part: Part) -> Markup:

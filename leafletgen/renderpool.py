@@ -8,6 +8,7 @@ build key, which is also the cache file name and the ETag) and waits on futures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,19 +23,25 @@ from .build import (
     document_refusals,
     for_locale,
     load_catalog,
-    load_leaflets,
+    load_each_leaflet,
     refusals_for,
     render_one,
     template_messages,
     templates_digest,
+    unit_inputs,
 )
-from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, available_locales
+from .build import (
+    reviewed as unit_reviewed,
+)
+from .catalogs import TEMPLATES_DOMAIN, available_locales
 from .errors import LeafletError
 from .files import atomic_write_bytes
 from .locales import locale_info
 from .model import Leaflet
 from .project import Project
 from .render import RenderOptions
+from .snapshot import Files, Snapshot
+from .workers import start_pool, stop_now
 
 CACHE_FILES = 512
 
@@ -59,46 +66,61 @@ class Readiness:
 
 
 class Catalogue:
-    """The known leaflets and, per leaflet and locale, whether it may be printed (the CLI's gate)."""
+    """The known leaflets and, per leaflet and locale, whether it may be printed (the CLI's gate).
+
+    Everything is decided on one snapshot of the project (re-taken when a file changes),
+    and renders use that same snapshot. A broken leaflet source, catalog or locale makes
+    only its own units unavailable, with the reason.
+    """
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self._signature: tuple[tuple[str, int, int], ...] = ()
+        self.snapshot = Snapshot(project)
         self.leaflets: dict[str, Leaflet] = {}
+        self.broken: dict[str, tuple[str, ...]] = {}
         self.readiness: dict[str, dict[str, Readiness]] = {}
         self.refresh()
 
     def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
         files = [*self.project.leaflet_paths(), *self.project.locales_dir.glob("*/LC_MESSAGES/*.po"),
                  *self.project.templates_dir.glob("*.j2")]
-        return (*sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files),)
+        found = []
+        for path in files:
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # removed meanwhile: the next request sees the new state
+            found.append((str(path), info.st_mtime_ns, info.st_size))
+        return (*sorted(found),)
 
     def refresh(self) -> None:
         signature = self._current_signature()
         if signature == self._signature:
             return
-        self.leaflets = {leaflet.id: leaflet for leaflet in load_leaflets(self.project)}
-        template_msgs = template_messages(self.project)
+        snapshot = Snapshot(self.project)
+        loaded = load_each_leaflet(snapshot)
+        try:
+            template_msgs: dict[str, str] | LeafletError = template_messages(self.project)
+        except LeafletError as exc:
+            template_msgs = exc
+        leaflets = {ident: item for ident, item in loaded.items() if isinstance(item, Leaflet)}
+        broken = {ident: tuple(str(p) for p in item.problems) for ident, item in loaded.items()
+                  if isinstance(item, LeafletError)}
         readiness: dict[str, dict[str, Readiness]] = {}
-        for leaflet in self.leaflets.values():
+        for leaflet in leaflets.values():
             readiness[leaflet.id] = {}
             for code in available_locales(self.project.locales_dir):
-                info = locale_info(code)
-                try:
-                    catalog = load_catalog(self.project, code, leaflet.id)
-                    strings = load_catalog(self.project, code, TEMPLATES_DOMAIN)
-                    problems = tuple(str(f) for f in refusals_for(leaflet, code, catalog, strings,
-                                                                  template_msgs))
-                    reviewed = code == SOURCE_LOCALE or bool(catalog and catalog.reviewed)
-                except LeafletError as exc:
-                    problems, reviewed = tuple(str(p) for p in exc.problems), False
-                readiness[leaflet.id][code] = Readiness(code, info.name, info.english_name, info.direction,
-                                                        not problems, reviewed, problems)
+                readiness[leaflet.id][code] = _readiness(snapshot, leaflet, code, template_msgs)
+        self.snapshot, self.leaflets, self.broken = snapshot, leaflets, broken
         self.readiness, self._signature = readiness, signature
 
     def check(self, leaflet_id: str, locale: str, with_locale: str | None = None) -> Leaflet:
         """The leaflet, if it and the locale(s) are known and ready; an ApiError otherwise."""
         self.refresh()
+        if leaflet_id in self.broken:
+            raise ApiError(409, "leaflet unavailable: its source has problems",
+                           {"leaflet": leaflet_id, "problems": list(self.broken[leaflet_id])})
         leaflet = self.leaflets.get(leaflet_id)
         if leaflet is None:
             raise ApiError(404, "unknown leaflet", {"leaflet": leaflet_id, "known": sorted(self.leaflets)})
@@ -114,6 +136,25 @@ class Catalogue:
         return leaflet
 
 
+def _readiness(snapshot: Snapshot, leaflet: Leaflet, code: str, template_msgs: dict[str, str] | LeafletError
+               ) -> Readiness:
+    """Whether one unit may be printed, and why not; never raises for a broken file or locale."""
+    name = english = code
+    direction = "ltr"
+    try:
+        info = locale_info(code)
+        name, english, direction = info.name, info.english_name, info.direction
+        if isinstance(template_msgs, LeafletError):
+            raise template_msgs
+        catalog = load_catalog(snapshot, code, leaflet.id)
+        strings = load_catalog(snapshot, code, TEMPLATES_DOMAIN)
+        problems = tuple(str(f) for f in refusals_for(leaflet, code, catalog, strings, template_msgs))
+        reviewed = unit_reviewed(snapshot.project, leaflet, code, catalog, strings)
+    except LeafletError as exc:
+        problems, reviewed = tuple(str(p) for p in exc.problems), False
+    return Readiness(code, name, english, direction, not problems, reviewed, problems)
+
+
 # -- rendering off the event loop ----------------------------------------------------------------
 
 class _TimeLimit(Exception):
@@ -124,9 +165,9 @@ def _alarm(signum: int, frame: object) -> None:
     raise _TimeLimit
 
 
-def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOptions, cache_file: str,
-                      timeout: float) -> tuple[str, Any]:
-    """Runs in a worker process: gate again (the files may have changed), render, store in the cache.
+def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOptions, inputs: Files,
+                      cache_file: str, timeout: float) -> tuple[str, Any]:
+    """Runs in a worker process: gate again on the snapshot's bytes, render them, store in the cache.
 
     The time limit is enforced here (an interval timer), so a slow render frees its
     worker instead of holding it. Returns ("ok", pdf bytes), ("refused", problems),
@@ -135,9 +176,10 @@ def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOp
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        state, result = _gate_and_render(root, leaflet_id, locale, options)
+        state, result = _gate_and_render(root, leaflet_id, locale, options, inputs)
         if state == "ok":
-            atomic_write_bytes(Path(cache_file), result)
+            with contextlib.suppress(OSError):  # a full or read-only cache costs the next render, not this one
+                atomic_write_bytes(Path(cache_file), result)
         return state, result
     except _TimeLimit:
         return "timeout", timeout
@@ -145,15 +187,16 @@ def _render_in_worker(root: str, leaflet_id: str, locale: str, options: RenderOp
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOptions) -> tuple[str, Any]:
-    project = Project(Path(root))
+def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOptions, inputs: Files
+                     ) -> tuple[str, Any]:
+    snapshot = Snapshot(Project(Path(root)), inputs, sealed=True)
     try:
-        leaflet = cached_leaflet(project, leaflet_id)
-        problems = [str(f) for f in document_refusals(project, leaflet, locale, options)]
+        leaflet = cached_leaflet(snapshot, leaflet_id)
+        problems = [str(f) for f in document_refusals(snapshot, leaflet, locale, options)]
         if problems:
             return "refused", problems
-        return "ok", render_one(project, leaflet, locale, options, load_catalog(project, locale, leaflet_id),
-                                load_catalog(project, locale, TEMPLATES_DOMAIN))
+        return "ok", render_one(snapshot, leaflet, locale, options, load_catalog(snapshot, locale, leaflet_id),
+                                load_catalog(snapshot, locale, TEMPLATES_DOMAIN))
     except LeafletError as exc:
         return "failed", [str(p) for p in exc.problems]
 
@@ -166,20 +209,21 @@ class Renderer:
         self.inflight: dict[str, asyncio.Future[tuple[str, Any]]] = {}
 
     def start(self) -> None:
-        import multiprocessing
-
         from .pdf import warm_up
 
         warm_up()  # workers forked from here inherit WeasyPrint and fontconfig
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.pool = start_pool(self.workers)
+        with contextlib.suppress(OSError):
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
 
     def stop(self) -> None:
+        """At once: running renders are killed, so SIGTERM stops the server within moments."""
         if self.pool:
-            self.pool.shutdown(cancel_futures=True)
+            stop_now(self.pool)
+            self.pool = None
 
-    def key(self, leaflet: Leaflet, locale: str, options: RenderOptions) -> str:
-        return build_key(self.project, leaflet, locale, options, templates_digest(self.project))
+    def key(self, snapshot: Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions) -> str:
+        return build_key(snapshot, leaflet, locale, for_locale(options, locale), templates_digest(self.project))
 
     def cached(self, key: str) -> bytes | None:
         try:
@@ -187,9 +231,11 @@ class Renderer:
         except OSError:
             return None
 
-    async def pdf(self, leaflet: Leaflet, locale: str, options: RenderOptions) -> tuple[bytes, str]:
+    async def pdf(self, snapshot: Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions
+                  ) -> tuple[bytes, str]:
+        """The PDF of a unit that passed the gate on ``snapshot``, rendered from that snapshot's bytes."""
         options = for_locale(options, locale)
-        key = self.key(leaflet, locale, options)
+        key = self.key(snapshot, leaflet, locale, options)
         data = self.cached(key)
         if data is not None:
             return data, key
@@ -197,7 +243,12 @@ class Renderer:
         if future is None:
             if len(self.inflight) >= self.workers + self.queue:  # every worker busy and the queue full
                 raise ApiError(503, "busy: too many renders queued, try again shortly", headers={"Retry-After": "5"})
-            future = self._submit(leaflet.id, locale, options, key)
+            inputs = snapshot.subset(unit_inputs(snapshot.project, leaflet.id, locale, options))
+            try:
+                future = self._submit(leaflet.id, locale, options, inputs, key)
+            except BrokenProcessPool:  # a worker died while idle: a fresh pool takes this request
+                self._restart()
+                future = self._submit(leaflet.id, locale, options, inputs, key)
             self.inflight[key] = future
             future.add_done_callback(partial(self._finished, key))
         try:
@@ -210,29 +261,29 @@ class Renderer:
         if state == "refused":
             raise ApiError(409, "locale refused", {"leaflet": leaflet.id, "locale": locale, "problems": result})
         if state == "failed":
-            raise ApiError(500, "render failed", {"leaflet": leaflet.id, "locale": locale, "problems": result})
+            raise ApiError(503, "unavailable: this leaflet cannot be rendered now",
+                           {"leaflet": leaflet.id, "locale": locale, "problems": result}, {"Retry-After": "60"})
         return result, key
 
-    def _submit(self, leaflet_id: str, locale: str, options: RenderOptions, key: str
+    def _submit(self, leaflet_id: str, locale: str, options: RenderOptions, inputs: Files, key: str
                 ) -> asyncio.Future[tuple[str, Any]]:
         assert self.pool is not None
         self._evict()
         return asyncio.get_running_loop().run_in_executor(
-            self.pool, _render_in_worker, str(self.project.root), leaflet_id, locale, options,
+            self.pool, _render_in_worker, str(self.project.root), leaflet_id, locale, options, inputs,
             str(self.cache_dir / f"{key}.pdf"), self.timeout)
 
     def _restart(self) -> None:
-        import multiprocessing
-
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            stop_now(self.pool)
+        self.pool = start_pool(self.workers)
 
     def _evict(self) -> None:
         """Keep the cache bounded: drop the least recently written files beyond CACHE_FILES."""
-        files = sorted(self.cache_dir.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
-        for old in files[: max(0, len(files) - CACHE_FILES)]:
-            old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # files may vanish meanwhile; the cache is best effort
+            files = sorted(self.cache_dir.glob("*.pdf"), key=lambda p: p.stat().st_mtime)
+            for old in files[: max(0, len(files) - CACHE_FILES)]:
+                old.unlink(missing_ok=True)
 
     def _finished(self, key: str, future: asyncio.Future[tuple[str, Any]]) -> None:
         self.inflight.pop(key, None)

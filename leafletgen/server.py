@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .build import for_locale, output_path
-from .model import control_characters
+from .model import control_characters, hidden_characters_reason
 from .pharmacy import LIMITS, Pharmacy
 from .project import Project
 from .render import RenderOptions
@@ -53,6 +53,9 @@ class Clinic(BaseModel):
         value = value.strip()
         if control_characters(value, allowed=""):
             raise ValueError("must be one line without control characters")
+        hidden = hidden_characters_reason(value)  # bidi overrides, invisible characters
+        if hidden:
+            raise ValueError(hidden)
         return value
 
 
@@ -167,10 +170,11 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
                       with_locale: Annotated[str | None, Query(alias="with", max_length=16)] = None) -> Response:
         leaflet = catalogue.check(leaflet_id, locale, with_locale)
         options = for_locale(RenderOptions(paper=paper, large_print=large_print, with_locale=with_locale), locale)
-        etag = f'"{renderer.key(leaflet, locale, options)}"'
+        snapshot = catalogue.snapshot
+        etag = f'"{renderer.key(snapshot, leaflet, locale, options)}"'
         if etag in _etags(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers={"ETag": etag})
-        data, _ = await renderer.pdf(leaflet, locale, options)
+        data, _ = await renderer.pdf(snapshot, leaflet, locale, options)
         name = output_path(Path("."), leaflet.id, locale, for_locale(options, locale)).name
         return Response(data, media_type="application/pdf", headers={
             "ETag": etag, "Cache-Control": "no-cache", "Content-Disposition": f'inline; filename="{name}"'})
@@ -218,7 +222,8 @@ async def _fulfil(catalogue: Catalogue, renderer: Renderer, order: Order) -> Res
                             with_locale=order.options.with_locale, pharmacy=pharmacy)
     items = list(dict.fromkeys((i.leaflet, i.locale) for i in order.items))
     leaflets = [catalogue.check(leaflet_id, locale, options.with_locale) for leaflet_id, locale in items]
-    results = await asyncio.gather(*(renderer.pdf(leaflet, locale, options)
+    snapshot = catalogue.snapshot
+    results = await asyncio.gather(*(renderer.pdf(snapshot, leaflet, locale, options)
                                      for leaflet, (_, locale) in zip(leaflets, items, strict=True)))
     names = [output_path(Path("."), leaflet.id, locale, for_locale(options, locale)).name
              for leaflet, (_, locale) in zip(leaflets, items, strict=True)]

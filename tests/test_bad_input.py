@@ -21,6 +21,7 @@ import pytest
 
 import leafletgen.files
 from leafletgen.cli import main
+from leafletgen.pofile import NOT_A_PO_LINE
 from leafletgen.project import Project
 
 from conftest import LEAFLET_ID, ROOT, normalize, pdf_text
@@ -231,8 +232,12 @@ def test_bad_leaflet_source(
     bad_byte = data.find(b"\xe9")
     expected = [line.format(size=len(data), byte=bad_byte) for line in expected]
     result = cli(scratch, "build", "-L", "en", "-L", "de", "-o", str(out))
-    assert_fails_cleanly(result, 1, expected)
-    assert_only_good_en(out, good_en)
+    # the build fails every unit of this leaflet with one report, and withdraws its earlier PDFs
+    assert_fails_cleanly(result, 1, [f"failed   {LEAFLET_ID} (every locale)",
+                                     *(f"  {line.removeprefix('error: ')}" for line in expected)])
+    assert pdfs(out) == []
+    assert leftovers(out) == []
+    assert good_en  # it was there before the source broke
     # validate names exactly the same problems
     assert_fails_cleanly(cli(scratch, "validate"), 1, expected)
 
@@ -250,19 +255,19 @@ _PLURAL_ENTRY = '\nmsgctxt "zz.plural"\nmsgid "%(n)s capsule"\nmsgid_plural "%(n
 def _po_syntax_bare_msgstr(t: str) -> tuple[bytes, str]:
     t = replace(t, _TITLE_MSGSTR, "msgstr Isotretinoin 20 mg Kapseln")
     n = lineno(t, "msgstr Isotretinoin 20 mg Kapseln")
-    return t.encode(), f"{DE_PO}: line {n}: invalid PO syntax: 'msgstr Isotretinoin 20 mg Kapseln'"
+    return t.encode(), f"{DE_PO}: line {n}: invalid PO syntax: {NOT_A_PO_LINE}"
 
 
 def _po_syntax_unterminated_string(t: str) -> tuple[bytes, str]:
     t = replace(t, _TITLE_MSGSTR, _TITLE_MSGSTR[:-1])
     n = lineno(t, _TITLE_MSGSTR[:-1])
-    return t.encode(), f"{DE_PO}: line {n}: invalid PO syntax: {_TITLE_MSGSTR[:-1]!r}"
+    return t.encode(), f"{DE_PO}: line {n}: invalid PO syntax: {NOT_A_PO_LINE}"
 
 
 def _po_syntax_misspelt_keyword(t: str) -> tuple[bytes, str]:
     bad = 'msgstrr "Isotretinoin 20 mg Kapseln"'
     t = replace(t, _TITLE_MSGSTR, bad)
-    return t.encode(), f"{DE_PO}: line {lineno(t, bad)}: invalid PO syntax: {bad!r}"
+    return t.encode(), f"{DE_PO}: line {lineno(t, bad)}: invalid PO syntax: {NOT_A_PO_LINE}"
 
 
 def _po_charset_header(t: str) -> tuple[bytes, str]:
@@ -326,6 +331,27 @@ def _po_duplicate_entry(t: str) -> tuple[bytes, str]:
     return t.encode(), f'{DE_PO}: line {second}: duplicate message "title" (first at line {first})'
 
 
+def _po_msgstr_index_on_singular(t: str) -> tuple[bytes, str]:
+    bad = 'msgstr[0] "Isotretinoin 20 mg Kapseln"'
+    t = replace(t, _TITLE_MSGSTR, bad)
+    return t.encode(), (f'{DE_PO}: line {lineno(t, bad)}: msgstr[0] in message "title", which has no msgid_plural '
+                        "(a singular message has one msgstr)")
+
+
+def _po_duplicate_of_obsolete_entry(t: str) -> tuple[bytes, str]:
+    first = lineno(t, 'msgid "Isotretinoin 20 mg capsules"')
+    t += '\n#~ msgctxt "title"\n#~ msgid "Isotretinoin 20 mg capsules"\n#~ msgstr "Isotretinoin 20 mg Kapseln"\n'
+    second = lineno(t, '#~ msgid "Isotretinoin 20 mg capsules"')
+    return t.encode(), f'{DE_PO}: line {second}: duplicate message "title" (first at line {first})'
+
+
+def _po_refused_by_gnu_msgfmt(t: str) -> tuple[bytes, str]:
+    bad = 'msgstr "Isotretinoin 20 mg Kapseln\\n"'
+    t = replace(t, _TITLE_MSGSTR, bad)
+    return t.encode(), (f"{DE_PO}: line {lineno(t, bad)}: 'msgid' and 'msgstr' entries do not both end with "
+                        "'\\n' (GNU msgfmt)")
+
+
 PO_CASES: list[tuple[str, PoCase]] = [
     ("syntax-bare-msgstr", _po_syntax_bare_msgstr),
     ("syntax-unterminated-string", _po_syntax_unterminated_string),
@@ -339,6 +365,9 @@ PO_CASES: list[tuple[str, PoCase]] = [
     ("plural-entry-3-msgstrs-for-nplurals-2", _po_too_many_plural_msgstrs),
     ("plural-entry-1-msgstr-for-nplurals-2", _po_too_few_plural_msgstrs),
     ("duplicate-entry", _po_duplicate_entry),
+    ("msgstr-index-on-singular-message", _po_msgstr_index_on_singular),
+    ("duplicate-of-an-obsolete-entry", _po_duplicate_of_obsolete_entry),
+    ("refused-by-gnu-msgfmt", _po_refused_by_gnu_msgfmt),
 ]
 
 
@@ -361,7 +390,7 @@ def test_bad_templates_catalog_names_templates_po(scratch: Project, out: Path, g
     path.write_text(text, encoding="utf-8")
     result = cli(scratch, "build", "-L", "en", "-L", "de", "-o", str(out))
     assert_fails_cleanly(
-        result, 1, failed("de", f"{DE_TEMPLATES_PO}: line {lineno(text, broken)}: invalid PO syntax: {broken[:60]!r}")
+        result, 1, failed("de", f"{DE_TEMPLATES_PO}: line {lineno(text, broken)}: invalid PO syntax: {NOT_A_PO_LINE}")
     )
     assert_only_good_en(out, good_en)
 

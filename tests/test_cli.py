@@ -49,12 +49,13 @@ def test_invalid_leaflet_fails_with_every_problem_and_no_traceback(scratch: Proj
     source.write_text(source.read_text().replace("revision: 1", "revision: first").replace(
         "format: 1", "format: 1\nauthor: me"))
     result = subprocess.run([sys.executable, str(ROOT / "generate.py"), "--project", str(scratch.root),
-                             "build", "-o", str(tmp_path)], capture_output=True, text=True)
+                             "build", "-l", LEAFLET_ID, "-o", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"error: leaflets/{LEAFLET_ID}.yaml: author: unknown key (allowed: format, id, meta, title, subtitle, "
+        f"failed   {LEAFLET_ID} (every locale)",
+        f"  leaflets/{LEAFLET_ID}.yaml: author: unknown key (allowed: format, id, meta, title, subtitle, "
         "key_warning, sections)",
-        f"error: leaflets/{LEAFLET_ID}.yaml: meta.revision: must be a whole number of at least 1, got 'first'",
+        f"  leaflets/{LEAFLET_ID}.yaml: meta.revision: must be a whole number of at least 1, got 'first'",
     ]
     assert not list(tmp_path.rglob("*.pdf"))
 

@@ -131,8 +131,10 @@ def test_unreviewed_catalog_prints_the_not_reviewed_notice(complete: Project, tm
     assert report.outcomes[0].path is not None
     text = normalize(pdf_text(report.outcomes[0].path))
     assert normalize("This translation has not yet been checked by a professional translator.") in text
-    assert main(["--project", str(complete.root), "review", LOCALE, "--by", "A. Translator"]) == 0
+    assert main(["--project", str(complete.root), "review", LOCALE, "--leaflet", LEAFLET_ID,
+                 "--by", "A. Translator"]) == 0
     report = build(complete, tmp_path, locales=[LOCALE])
+    assert report.outcomes[0].status == "built"  # the review record is an input: the PDF is rebuilt
     assert report.outcomes[0].path is not None
     assert normalize("not yet been checked") not in normalize(pdf_text(report.outcomes[0].path))
 

@@ -20,6 +20,7 @@ from leafletgen.project import Project
 from leafletgen.render import RenderOptions
 from leafletgen.renderpool import ApiError, Renderer
 from leafletgen.server import create_app
+from leafletgen.snapshot import Snapshot
 
 from conftest import LEAFLET_ID, normalize
 
@@ -145,7 +146,7 @@ def test_full_queue_answers_503_with_retry_after(scratch: Project, tmp_path: Pat
     leaflet = load_leaflets(scratch)[0]
 
     async def four_distinct() -> list[object]:
-        return await asyncio.gather(*(renderer.pdf(leaflet, locale, RenderOptions())
+        return await asyncio.gather(*(renderer.pdf(Snapshot(scratch), leaflet, locale, RenderOptions())
                                       for locale in ("de", "fr", "es", "ru")), return_exceptions=True)
 
     try:
@@ -208,7 +209,8 @@ def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path) -
     leaflet = load_leaflets(scratch)[0]
 
     async def three() -> list[tuple[bytes, str]]:
-        return await asyncio.gather(*(renderer.pdf(leaflet, "de", RenderOptions()) for _ in range(3)))
+        snapshot = Snapshot(scratch)
+        return await asyncio.gather(*(renderer.pdf(snapshot, leaflet, "de", RenderOptions()) for _ in range(3)))
 
     try:
         results = asyncio.run(three())
