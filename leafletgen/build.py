@@ -550,6 +550,9 @@ def _run_job(job: Job, render_pdf: PdfRenderer | None = None) -> Outcome:
     except LeafletError as exc:  # a render failure: see _withdraw for what happens to the earlier PDF
         return Outcome(job.leaflet, job.locale, "failed", job.path, problems=tuple(str(p) for p in exc.problems),
                        content=job.content)
+    except Exception as exc:  # a defect in the engine or here: this unit fails, the others go on
+        problem = f"{job.leaflet} {job.locale}: the render failed unexpectedly ({type(exc).__name__}: {exc})"
+        return Outcome(job.leaflet, job.locale, "failed", job.path, problems=(problem[:300],), content=job.content)
     try:
         atomic_write_bytes(job.path, pdf)
     except OSError as exc:

@@ -22,6 +22,7 @@ from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from .catalogs import TEMPLATES_DOMAIN
 from .model import control_characters_reason
 
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
@@ -206,11 +207,23 @@ def _end_class(text: str) -> str | None:
     return _END_CLASSES.get(stripped[-1:]) if stripped else None
 
 
-def check_translation(source: str, translation: str, *, locale: str, critical: bool = False) -> list[tuple[str, str]]:
-    """Problems of one translation as ``(severity, text)`` pairs; empty when it is fine."""
+def check_translation(source: str, translation: str, *, locale: str, critical: bool = False,
+                      formatted: bool = False) -> list[tuple[str, str]]:
+    """Problems of one translation as ``(severity, text)`` pairs; empty when it is fine.
+
+    ``formatted``: the renderer %-formats this string (the templates' strings: Jinja's
+    newstyle gettext formats every one), so it must format with the source's names.
+    """
     if not translation.strip():
         return [("error", "empty translation")]
     found: list[tuple[str, str]] = []
+    if formatted:
+        names = dict.fromkeys(re.findall(r"%\((\w+)\)", source), "")
+        try:
+            translation % names  # the renderer's own operation
+        except (ValueError, TypeError, KeyError):
+            found.append(("error", "the renderer cannot format this translation: write a percent sign as '%%' "
+                                   "and keep placeholders like %(name)s as they are"))
     controls = control_characters_reason(translation)
     if controls:
         found.append(("error", controls))
@@ -240,7 +253,8 @@ def check_catalog(catalog: Catalog, *, locale: str, domain: str, critical_ids: f
             continue
         critical = message.context in critical_ids
         source, translation = str(message.id), str(message.string)
-        for severity, problem in check_translation(source, translation, locale=locale, critical=critical):
+        for severity, problem in check_translation(source, translation, locale=locale, critical=critical,
+                                                   formatted=domain == TEMPLATES_DOMAIN):
             findings.append(Finding(locale, domain, message.context or source, problem, severity, critical))
     return findings
 
@@ -272,6 +286,7 @@ def gate(catalog: Catalog | None, *, locale: str, domain: str, expected: dict[st
             refuse(f"{label}fuzzy: the English changed, review the translation", kind="fuzzy")
         else:
             for severity, problem in check_translation(english, str(message.string), locale=locale,
+                                                       formatted=domain == TEMPLATES_DOMAIN,
                                                        critical=critical):
                 if severity == "error" or critical:
                     refuse(problem, severity)

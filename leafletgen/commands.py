@@ -202,6 +202,7 @@ def cmd_init(args: argparse.Namespace, project: Project) -> int:
     parse_locale(code)  # validates; the folder and Language header keep the code as given
     if code == SOURCE_LOCALE:
         raise UsageError("English is the source language and needs no catalog")
+    locale_info(code)  # a locale that could never be printed (no font stack) gets no catalogs
     created = 0
     for domain, pot in _templates(project).items():
         path = po_path(project.locales_dir, code, domain)

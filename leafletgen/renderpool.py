@@ -199,6 +199,8 @@ def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOpt
                                 load_catalog(snapshot, locale, TEMPLATES_DOMAIN))
     except LeafletError as exc:
         return "failed", [str(p) for p in exc.problems]
+    except Exception as exc:  # a defect in the engine or here: this request fails, the server goes on
+        return "failed", [f"{leaflet_id} {locale}: the render failed unexpectedly ({type(exc).__name__})"]
 
 
 class Renderer:

@@ -241,3 +241,15 @@ def test_shipped_catalogs_pass_the_character_and_number_checks() -> None:
             for text in (message.id, message.string):
                 for one in (text,) if isinstance(text, str) else text:
                     assert control_characters_reason(one) is None, (path, message.context)
+
+
+def test_a_template_translation_the_renderer_cannot_format_is_refused() -> None:
+    source = "Brand names include: %(brands)s"
+    assert check_translation(source, "Handelsnamen: %(brands)s", locale="de", formatted=True) == []
+    assert check_translation(source, "Handelsnamen: %(brands)s 100 %%", locale="de", formatted=True) == [
+        ("error", "numbers differ from the source (unexpected 100)")]
+    found = check_translation(source, "Handelsnamen: %(brands)s %", locale="de", formatted=True)
+    assert found == [("error", "the renderer cannot format this translation: write a percent sign as '%%' "
+                               "and keep placeholders like %(name)s as they are")]
+    assert check_translation("Take it.", "Nehmen Sie es %", locale="de") == [
+        ("warning", "ends with no punctuation, the source with full stop")]  # leaflet texts are not formatted

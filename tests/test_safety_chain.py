@@ -303,3 +303,13 @@ def test_a_cache_folder_that_cannot_be_written_costs_time_never_a_build(
     render.environment.cache_clear()  # a new process: templates compiled again, the cache write fails
     assert run(scratch, tmp_path / "b", locales=["en"]).ok
     render.environment.cache_clear()
+
+
+def test_init_of_a_locale_without_a_font_stack_writes_nothing(scratch: Project,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from leafletgen.cli import main
+
+    assert main(["--project", str(scratch.root), "init", "zgh"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "no font stack" in err[0]
+    assert not (scratch.locales_dir / "zgh").exists()
