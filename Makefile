@@ -59,6 +59,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check leafletgen tests benchmarks generate.py
 	$(BIN)/mypy leafletgen
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf out .pytest_cache

@@ -5,6 +5,7 @@
 Every number comes from fresh processes on this machine, in one run. Timing stays out
 of the test suite; tests check the cache's correctness instead.
 """
+# ruff: noqa: E402  (imports follow the sys.path set-up for running from a checkout)
 
 from __future__ import annotations
 
@@ -21,10 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leafletgen.build import leaflet_html, load_catalog, load_leaflets  # noqa: E402
-from leafletgen.catalogs import TEMPLATES_DOMAIN, available_locales  # noqa: E402
-from leafletgen.project import Project  # noqa: E402
-from leafletgen.render import RenderOptions  # noqa: E402
+from leafletgen.project import Project
+from leafletgen.render.html import leaflet_html
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales
+from leafletgen.translate.snapshot import (
+    load_catalog,
+    load_leaflets,
+)
 
 CLI = [sys.executable, "-m", "leafletgen.cli"]
 REPEAT = 5
@@ -84,7 +89,7 @@ def main() -> None:
                         f"{single:.2f} s / {bare:.2f} s = {single / bare:.2f}", "report"])
 
     # 1b. where a warm, in-process render of one English leaflet spends its time
-    from leafletgen.pdf import render_pdf
+    from leafletgen.pdf.engine import render_pdf
 
     catalogs = (load_catalog(project, "en", leaflet.id), load_catalog(project, "en", TEMPLATES_DOMAIN))
     stages = {"html + font coverage": 0.0, "WeasyPrint render + write": 0.0, "text-layer fix (finisher)": 0.0}
@@ -106,7 +111,8 @@ def main() -> None:
     #     (gate, HTML, font coverage, render, text-layer fix) vs WeasyPrint alone on that HTML
     import weasyprint
 
-    from leafletgen.build import refusals_for, template_messages
+    from leafletgen.translate.catalogs import template_messages
+    from leafletgen.translate.gate import refusals_for
 
     base_url = project.templates_dir.as_uri() + "/"
     for locale in ("en", "zh_CN"):

@@ -8,6 +8,7 @@ for WeasyPrint's PDF as written ("raw") and after leafletgen's text-layer fix.
 
     .venv/bin/python benchmarks/textlayer.py
 """
+# ruff: noqa: E402  (imports follow the sys.path set-up for running from a checkout)
 
 from __future__ import annotations
 
@@ -23,13 +24,17 @@ import pikepdf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leafletgen.build import leaflet_html, load_catalog, load_leaflets  # noqa: E402
-from leafletgen.catalogs import TEMPLATES_DOMAIN, available_locales  # noqa: E402
-from leafletgen.localize import translate_leaflet  # noqa: E402
-from leafletgen.pdf import render_pdf  # noqa: E402
-from leafletgen.project import Project  # noqa: E402
-from leafletgen.readback import structure_text  # noqa: E402
-from leafletgen.render import RenderOptions  # noqa: E402
+from leafletgen.inspect.readback import structure_text
+from leafletgen.pdf.engine import render_pdf
+from leafletgen.project import Project
+from leafletgen.render.html import leaflet_html
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales
+from leafletgen.translate.localize import translate_leaflet
+from leafletgen.translate.snapshot import (
+    load_catalog,
+    load_leaflets,
+)
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad\ufeff]")
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from .errors import LeafletError, Problem
+from leafletgen.errors import LeafletError, Problem
 
 T = TypeVar("T")
 

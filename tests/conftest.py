@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.build import Report, build, load_leaflets
-from leafletgen.catalogs import available_locales
-from leafletgen.model import Leaflet
+from leafletgen.build.runner import Report, build
+from leafletgen.content.model import Leaflet
 from leafletgen.project import Project
+from leafletgen.translate.catalogs import available_locales
+from leafletgen.translate.snapshot import load_leaflets
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAFLET_ID = "isotretinoin-20mg"

@@ -8,15 +8,16 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leafletgen.a11y import check_file
-from leafletgen.build import Report, build, load_catalog
-from leafletgen.catalogs import TEMPLATES_DOMAIN
-from leafletgen.cli import main
+from leafletgen.build.runner import Report, build
+from leafletgen.cli.main import main
+from leafletgen.content.pharmacy import parse_pharmacy
 from leafletgen.errors import SourceError
-from leafletgen.pharmacy import parse_pharmacy
+from leafletgen.inspect.a11y import check_file
+from leafletgen.inspect.readback import read_structure_text
 from leafletgen.project import Project
-from leafletgen.readback import read_structure_text
-from leafletgen.render import RenderOptions
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
+from leafletgen.translate.snapshot import load_catalog
 
 from conftest import LEAFLET_ID, ROOT, all_locales, normalize, pdf_text
 

@@ -20,9 +20,9 @@ import pikepdf
 import pytest
 
 import leafletgen.files
-from leafletgen.cli import main
-from leafletgen.pofile import NOT_A_PO_LINE
+from leafletgen.cli.main import main
 from leafletgen.project import Project
+from leafletgen.translate.pofile import NOT_A_PO_LINE
 
 from conftest import LEAFLET_ID, ROOT, normalize, pdf_text
 from test_gate import LOCALE as COMPLETE_LOCALE

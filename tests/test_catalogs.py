@@ -8,22 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.catalogs import (
-    REVIEW_HEADER,
-    LeafletCatalog,
-    dump_catalog,
-    merge,
-    new_catalog,
-    parse_catalog,
-    po_path,
-    read_catalog,
-    write_catalog,
-)
-from leafletgen.cli import main
+from leafletgen.cli.main import main
 from leafletgen.errors import CatalogError
-from leafletgen.extract import SAFETY_COMMENT, extract_leaflet
-from leafletgen.pofile import NOT_A_PO_LINE
 from leafletgen.project import Project
+from leafletgen.translate.catalogs import REVIEW_HEADER, merge, new_catalog, po_path, read_catalog, write_catalog
+from leafletgen.translate.extract import SAFETY_COMMENT, extract_leaflet
+from leafletgen.translate.pofile import NOT_A_PO_LINE, LeafletCatalog, dump_catalog, parse_catalog
 
 from conftest import LEAFLET_ID, ROOT
 from test_source import GOOD
@@ -58,7 +48,7 @@ def test_pybabel_extract_with_the_project_mapping_gives_the_same_messages(scratc
     pybabel = Path(sys.executable).with_name("pybabel")
     for domain, inputs in ((LEAFLET_ID, [f"leaflets/{LEAFLET_ID}.yaml"]),
                            ("templates", ["templates/leaflet.html.j2", "templates/part.html.j2",
-                                          "leafletgen/render.py"])):
+                                          "leafletgen/render/html.py"])):
         out = tmp_path / f"{domain}.pot"
         subprocess.run([str(pybabel), "-q", "extract", "-F", "locales/babel.cfg", "-o", str(out), *inputs],
                        cwd=ROOT, check=True)

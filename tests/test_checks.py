@@ -9,8 +9,9 @@ from collections import Counter
 import pytest
 from babel.messages.catalog import Catalog
 
-from leafletgen.checks import check_catalog, check_translation, gate, numbers, read_numbers
-from leafletgen.model import control_characters_reason, hidden_characters, hidden_characters_reason
+from leafletgen.content.model import control_characters_reason, hidden_characters, hidden_characters_reason
+from leafletgen.translate.checks import check_catalog, check_translation, numbers, read_numbers
+from leafletgen.translate.gate import catalog_refusals as gate
 
 from conftest import ROOT
 
@@ -63,7 +64,7 @@ def test_safety_critical_text_left_in_english_is_flagged() -> None:
 
 
 def test_template_plurals_follow_the_catalogs_plural_forms() -> None:
-    from leafletgen.localize import TemplateStrings
+    from leafletgen.translate.localize import TemplateStrings
 
     catalog = Catalog(locale="ru")
     catalog.add(("%(n)s page", "%(n)s pages"), ["%(n)s страница", "%(n)s страницы", "%(n)s страниц"])
@@ -229,7 +230,7 @@ def test_control_and_hidden_characters_are_reported_together() -> None:
 
 
 def test_shipped_catalogs_pass_the_character_and_number_checks() -> None:
-    from leafletgen.catalogs import read_catalog
+    from leafletgen.translate.catalogs import read_catalog
 
     paths = sorted((ROOT / "locales").glob("*/LC_MESSAGES/*.po"))
     assert len(paths) >= 22

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.cli import main
+from leafletgen.cli.main import main
 from leafletgen.project import Project
 
 from conftest import LEAFLET_ID, ROOT

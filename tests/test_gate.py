@@ -8,11 +8,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leafletgen.build import build
-from leafletgen.catalogs import po_path, read_catalog, write_catalog
-from leafletgen.cli import main
+from leafletgen.build.runner import build
+from leafletgen.cli.main import main
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
 
 from conftest import LEAFLET_ID, normalize, pdf_text
 

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-from leafletgen import source
-from leafletgen.cli import main
+from leafletgen.cli.main import main
+from leafletgen.content import source
+from leafletgen.content.pharmacy import load_pharmacy, parse_pharmacy
+from leafletgen.content.source import MAX_SOURCE_BYTES, Checker, load_leaflet, parse_leaflet
 from leafletgen.errors import SourceError
-from leafletgen.pharmacy import load_pharmacy, parse_pharmacy
 from leafletgen.project import Project
-from leafletgen.source import MAX_SOURCE_BYTES, Checker, load_leaflet, parse_leaflet
 
 from test_source import GOOD
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyphen
 import pytest
 
-from leafletgen import hyphenation
+from leafletgen.pdf import hyphenation
 
 WORDS = ["Schwangerschaftsverhütung", "Empfängnisverhütung", "Arzneimittel", "Nebenwirkungen", "Kapseln"]
 

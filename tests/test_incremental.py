@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.build import build
+from leafletgen.build.runner import build
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions
+from leafletgen.render.options import RenderOptions
 
 from conftest import LEAFLET_ID
 

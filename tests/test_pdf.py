@@ -8,10 +8,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leafletgen.build import Report, build
-from leafletgen.model import Leaflet
+from leafletgen.build.runner import Report, build
+from leafletgen.content.model import Leaflet
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions
+from leafletgen.render.options import RenderOptions
 
 from conftest import LEAFLET_ID, normalize, pdf_text
 

@@ -7,11 +7,12 @@ import subprocess
 
 import pytest
 
-import leafletgen.pofile
-from leafletgen.catalogs import parse_catalog, po_path
-from leafletgen.cli import main
+import leafletgen.translate.pofile
+from leafletgen.cli.main import main
 from leafletgen.errors import CatalogError
 from leafletgen.project import Project
+from leafletgen.translate.catalogs import po_path
+from leafletgen.translate.pofile import parse_catalog
 
 from conftest import LEAFLET_ID
 
@@ -132,16 +133,16 @@ def test_what_only_msgfmt_notices_is_refused_with_its_line() -> None:
 
 
 def test_without_msgfmt_a_catalog_is_refused_with_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(leafletgen.pofile, "MSGFMT", "msgfmt-is-not-installed")
-    monkeypatch.setattr(leafletgen.pofile, "_verdicts", {})
+    monkeypatch.setattr(leafletgen.translate.pofile, "MSGFMT", "msgfmt-is-not-installed")
+    monkeypatch.setattr(leafletgen.translate.pofile, "_verdicts", {})
     assert refusal('msgctxt "a"\nmsgid "x"\nmsgstr "y"\n') == (
         "x.po: GNU gettext's msgfmt is needed to check catalogs; install the gettext package")
 
 
 def test_without_msgfmt_update_reports_each_catalog_once(scratch: Project, monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(leafletgen.pofile, "MSGFMT", "msgfmt-is-not-installed")
-    monkeypatch.setattr(leafletgen.pofile, "_verdicts", {})
+    monkeypatch.setattr(leafletgen.translate.pofile, "MSGFMT", "msgfmt-is-not-installed")
+    monkeypatch.setattr(leafletgen.translate.pofile, "_verdicts", {})
     catalogs = sorted(scratch.locales_dir.glob("*/LC_MESSAGES/*.po"))
     before = [p.read_bytes() for p in catalogs]
     assert main(["--project", str(scratch.root), "update"]) == 1
@@ -160,8 +161,8 @@ def test_msgfmt_runs_once_per_catalog_content(monkeypatch: pytest.MonkeyPatch) -
         calls.append(command)
         return real(command, **kwargs)  # type: ignore[call-overload, no-any-return]
 
-    monkeypatch.setattr(leafletgen.pofile, "_verdicts", {})
-    monkeypatch.setattr(leafletgen.pofile.subprocess, "run", counting)
+    monkeypatch.setattr(leafletgen.translate.pofile, "_verdicts", {})
+    monkeypatch.setattr(leafletgen.translate.pofile.subprocess, "run", counting)
     data = (HEADER + 'msgctxt "a"\nmsgid "x"\nmsgstr "y"\n').encode()
     for name in ("one.po", "two.po", "one.po"):
         parse_catalog(data, name)

@@ -6,11 +6,12 @@ import re
 from html.parser import HTMLParser
 from itertools import pairwise
 
-from leafletgen.build import leaflet_html, load_catalog
-from leafletgen.catalogs import TEMPLATES_DOMAIN
-from leafletgen.model import Leaflet, Text, map_texts
+from leafletgen.content.model import Leaflet, Text, map_texts
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions, css_content, inline
+from leafletgen.render.html import css_content, inline, leaflet_html
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
+from leafletgen.translate.snapshot import load_catalog
 
 
 class _Outline(HTMLParser):

@@ -12,11 +12,12 @@ from babel.messages.pofile import read_po, write_po
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leafletgen.build import expected_messages, load_catalog, load_leaflets, template_messages
-from leafletgen.catalogs import TEMPLATES_DOMAIN, po_path, read_catalog, write_catalog
-from leafletgen.cli import main
+from leafletgen.cli.main import main
 from leafletgen.project import Project
-from leafletgen.review import message_hash, record_path, unit_reviewed
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, po_path, read_catalog, template_messages, write_catalog
+from leafletgen.translate.gate import expected_messages
+from leafletgen.translate.review import message_hash, record_path, unit_reviewed
+from leafletgen.translate.snapshot import load_catalog, load_leaflets
 
 from conftest import LEAFLET_ID
 

@@ -16,12 +16,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from leafletgen.build import build, load_catalog, load_leaflets
-from leafletgen.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.build.runner import build
 from leafletgen.errors import LeafletError, RenderError
-from leafletgen.pdf import render_pdf
+from leafletgen.inspect.readback import read_structure_text
+from leafletgen.pdf.engine import render_pdf
 from leafletgen.project import Project
-from leafletgen.readback import read_structure_text
+from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.translate.snapshot import load_catalog, load_leaflets
 
 from conftest import LEAFLET_ID, ROOT, normalize
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen import build as build_module
-from leafletgen.build import Report, build, cached_leaflet, load_each_leaflet
-from leafletgen.catalogs import TEMPLATES_DOMAIN, available_locales, po_path
+from leafletgen.build import runner as build_module
+from leafletgen.build.runner import Report, build
 from leafletgen.errors import LeafletError
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions
-from leafletgen.snapshot import MAX_INPUT_BYTES, Snapshot
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales, po_path
+from leafletgen.translate.snapshot import MAX_INPUT_BYTES, Snapshot, cached_leaflet, load_each_leaflet
 
 
 class HtmlRenderer:
@@ -235,7 +235,7 @@ def test_a_sealed_snapshot_never_reads_the_disk(scratch: Project) -> None:
 
 def test_status_and_check_show_every_row_when_one_catalog_is_broken(
         scratch: Project, locale: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from leafletgen.cli import main
+    from leafletgen.cli.main import main
 
     leaflet_id = first_leaflet(scratch)
     path = po_path(scratch.locales_dir, locale, leaflet_id)
@@ -298,7 +298,7 @@ def test_a_cache_folder_that_cannot_be_written_costs_time_never_a_build(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", disk_full)
-    from leafletgen import render
+    from leafletgen.render import html as render
 
     render.environment.cache_clear()  # a new process: templates compiled again, the cache write fails
     assert run(scratch, tmp_path / "b", locales=["en"]).ok
@@ -307,7 +307,7 @@ def test_a_cache_folder_that_cannot_be_written_costs_time_never_a_build(
 
 def test_init_of_a_locale_without_a_font_stack_writes_nothing(scratch: Project,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from leafletgen.cli import main
+    from leafletgen.cli.main import main
 
     assert main(["--project", str(scratch.root), "init", "zgh"]) == 1
     err = capsys.readouterr().err.splitlines()

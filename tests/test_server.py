@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from leafletgen.build import load_leaflets
-from leafletgen.catalogs import po_path, read_catalog, write_catalog
-from leafletgen.cli import main
+from leafletgen.cli.main import main
 from leafletgen.project import Project
-from leafletgen.render import RenderOptions
-from leafletgen.renderpool import ApiError, Renderer
-from leafletgen.server import create_app
-from leafletgen.snapshot import Snapshot
+from leafletgen.render.options import RenderOptions
+from leafletgen.serve.app import create_app
+from leafletgen.serve.pool import ApiError, Renderer
+from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.translate.snapshot import Snapshot, load_leaflets
 
 from conftest import LEAFLET_ID, normalize
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from leafletgen.catalogs import available_locales, po_path
 from leafletgen.project import Project
-from leafletgen.server import create_app
+from leafletgen.serve.app import create_app
+from leafletgen.translate.catalogs import available_locales, po_path
 
 pytestmark = pytest.mark.pdf
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from leafletgen.content.source import load_leaflet, parse_leaflet
 from leafletgen.errors import SourceError
-from leafletgen.source import load_leaflet, parse_leaflet
 
 GOOD = """\
 format: 1
@@ -158,7 +158,7 @@ PHARMACY = "name: Riverside Pharmacy\naddress: 12 High Street\nphone: \"+44 20 7
 
 
 def test_right_to_left_override_in_a_pharmacy_phone_number_is_refused() -> None:
-    from leafletgen.pharmacy import parse_pharmacy
+    from leafletgen.content.pharmacy import parse_pharmacy
 
     assert parse_pharmacy(PHARMACY, "p.yaml").phone == "+44 20 7946 0000"
     with pytest.raises(SourceError) as info:
@@ -169,7 +169,7 @@ def test_right_to_left_override_in_a_pharmacy_phone_number_is_refused() -> None:
 def test_right_to_left_override_in_a_clinic_form_field_is_refused() -> None:
     from pydantic import ValidationError
 
-    from leafletgen.server import Clinic
+    from leafletgen.serve.app import Clinic
 
     with pytest.raises(ValidationError) as info:
         Clinic(name="Clinic", address="1 High Street", phone=f"+44 20 {RLO_12} 0000")

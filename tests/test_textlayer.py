@@ -6,9 +6,9 @@ import io
 
 import pikepdf
 
-from leafletgen.pdf import render_pdf
+from leafletgen.inspect.readback import structure_text
+from leafletgen.pdf.engine import render_pdf
 from leafletgen.project import Project
-from leafletgen.readback import structure_text
 
 from conftest import normalize
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.build import template_messages
 from leafletgen.errors import RenderError
+from leafletgen.pdf.warm import WarmRenderer
 from leafletgen.project import Project
-from leafletgen.warm import WarmRenderer
+from leafletgen.translate.catalogs import template_messages
 
 from conftest import LEAFLET_ID, ROOT
 
@@ -101,7 +101,7 @@ def test_template_messages_follow_an_edited_template_and_its_cache_survives(scra
 
 def test_a_damaged_template_messages_cache_is_not_trusted(scratch: Project, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from leafletgen.build import _extracted_template_messages
+    from leafletgen.translate.catalogs import _extracted_template_messages
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     _extracted_template_messages.cache_clear()

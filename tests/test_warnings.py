@@ -7,20 +7,22 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leafletgen.build import Report, load_catalog, refusals_for, template_messages
-from leafletgen.catalogs import TEMPLATES_DOMAIN
-from leafletgen.locales import locale_info
-from leafletgen.localize import translate_leaflet
-from leafletgen.model import Leaflet
+from leafletgen.build.runner import Report
+from leafletgen.content.model import Leaflet
+from leafletgen.inspect.readback import read_structure_text
 from leafletgen.project import Project
-from leafletgen.readback import read_structure_text
+from leafletgen.render.locales import locale_info
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, template_messages
+from leafletgen.translate.gate import refusals_for
+from leafletgen.translate.localize import translate_leaflet
+from leafletgen.translate.snapshot import load_catalog
 
 from conftest import LEAFLET_ID, all_locales, normalize, pdf_text
 
 # The content stream of right-to-left text cannot be made exact for pdftotext: WeasyPrint
 # maps each glyph to one Unicode string per font (Arabic marks, Nastaliq ligatures come
 # back wrong), and poppler reverses /ActualText in right-to-left lines, so leafletgen adds
-# it only to the structure there (see leafletgen/textlayer.py). The mark is strict: the
+# it only to the structure there (see leafletgen/pdf/textlayer.py). The mark is strict: the
 # day the content stream reads back exactly, these tests fail until it is removed.
 TEXT_LAYER_BROKEN = {"ar", "ur"}
 

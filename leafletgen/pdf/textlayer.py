@@ -29,7 +29,7 @@ from typing import Any
 
 import pydyf
 
-from .errors import Problem, RenderError
+from leafletgen.errors import Problem, RenderError
 
 #: (text, right-to-left, language) of each text fragment on a page, in tagging order.
 Fragments = Sequence[tuple[str, bool, str]]

@@ -1,4 +1,4 @@
-"""Load and validate a leaflet source (YAML) into a :class:`~leafletgen.model.Leaflet`.
+"""Load and validate a leaflet source (YAML) into a :class:`~leafletgen.content.model.Leaflet`.
 
 Validation walks the YAML node tree (not plain dicts) so every problem can name its
 field path and line, and collects every problem before failing once.
@@ -16,9 +16,7 @@ import yaml
 from yaml import events as ev
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import LeafletError, Problem, SourceError
-from .files import read_regular_file
-from .model import (
+from leafletgen.content.model import (
     QA,
     Block,
     Bullets,
@@ -33,6 +31,8 @@ from .model import (
     Text,
     control_characters_reason,
 )
+from leafletgen.errors import LeafletError, Problem, SourceError
+from leafletgen.files import read_regular_file
 
 MAX_SOURCE_BYTES = 1_000_000
 FORMAT_VERSION = 1

@@ -38,10 +38,12 @@ from types import MappingProxyType
 
 from babel.messages.catalog import Catalog
 
-from .catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, now
-from .checks import Status, by_context
-from .files import atomic_write_bytes
-from .model import Leaflet
+from leafletgen.content.model import Leaflet
+from leafletgen.files import atomic_write_bytes
+from leafletgen.runtime import now
+from leafletgen.translate.catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN
+from leafletgen.translate.checks import by_context
+from leafletgen.translate.gate import Status
 
 FORMAT = 1
 REVIEWS_DIR = "reviews"

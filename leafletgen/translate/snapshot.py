@@ -19,12 +19,15 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
-from .errors import LeafletError, Problem
-from .files import read_regular_file
-from .project import Project
-from .source import MAX_SOURCE_BYTES
+from leafletgen.content.model import Leaflet
+from leafletgen.content.source import MAX_SOURCE_BYTES, parse_leaflet
+from leafletgen.errors import LeafletError, Problem, UsageError
+from leafletgen.files import read_regular_file
+from leafletgen.project import Project
+from leafletgen.translate.catalogs import SOURCE_LOCALE, LeafletCatalog, parse_catalog, po_path
 
 #: Catalogs and other inputs: far larger than any real one (the biggest PO today is ~60 KB).
 #: Leaflet sources have their own, smaller limit (source.MAX_SOURCE_BYTES).
@@ -96,3 +99,66 @@ def _read_input(path: Path, root: Path, name: str, limit: int) -> bytes | None:
         if not target.is_relative_to(root):
             raise LeafletError(Problem(name, "", "is a link to a file outside the project")) from None
     return read_regular_file(path, name, limit)
+
+
+def load_leaflets(source: Project | Snapshot, ids: Iterable[str] | None = None) -> list[Leaflet]:
+    """Load and validate the selected leaflets; every problem of every file at once."""
+    loaded = load_each_leaflet(source, ids)
+    problems = [p for item in loaded.values() if isinstance(item, LeafletError) for p in item.problems]
+    if problems:
+        raise LeafletError(problems)
+    return [item for item in loaded.values() if isinstance(item, Leaflet)]
+
+
+def load_each_leaflet(source: Project | Snapshot, ids: Iterable[str] | None = None
+                      ) -> dict[str, Leaflet | LeafletError]:
+    """The selected leaflets by id, each either loaded or the error that fails its units alone."""
+    snapshot = Snapshot.of(source)
+    project = snapshot.project
+    paths = {p.stem: p for p in project.leaflet_paths()}
+    wanted = list(ids) if ids else list(paths)
+    unknown = [i for i in wanted if i not in paths]
+    if unknown:
+        raise UsageError(f"unknown leaflet {', '.join(map(repr, unknown))} (known: {', '.join(paths) or 'none'})")
+    if not wanted:
+        raise UsageError(f"no leaflet sources in {project.display(project.leaflets_dir)}")
+    loaded: dict[str, Leaflet | LeafletError] = {}
+    for ident in wanted:
+        try:
+            loaded[ident] = cached_leaflet(snapshot, ident)
+        except LeafletError as exc:
+            loaded[ident] = exc
+    return loaded
+
+
+def cached_leaflet(source: Project | Snapshot, leaflet_id: str) -> Leaflet:
+    """A leaflet by id, from the snapshot's bytes (parsed once per process while they are unchanged)."""
+    snapshot = Snapshot.of(source)
+    path = snapshot.project.leaflets_dir / f"{leaflet_id}.yaml"
+    data = snapshot.read(path)
+    if data is None:
+        raise UsageError(f"unknown leaflet {leaflet_id!r}")
+    return _parsed_leaflet(data, snapshot.name(path), leaflet_id)
+
+
+@lru_cache(maxsize=32)
+def _parsed_leaflet(data: bytes, name: str, leaflet_id: str) -> Leaflet:
+    return parse_leaflet(data, name, expected_id=leaflet_id)  # immutable, so safe to share
+
+
+def load_catalog(source: Project | Snapshot, locale: str, domain: str) -> LeafletCatalog | None:
+    """The PO for locale+domain from the snapshot, or None when there is none (English needs none).
+
+    Read-only and shared: parsed once per process while its bytes are unchanged.
+    """
+    snapshot = Snapshot.of(source)
+    if locale == SOURCE_LOCALE:
+        return None
+    path = po_path(snapshot.project.locales_dir, locale, domain)
+    data = snapshot.read(path)
+    return None if data is None else _parsed_catalog(data, snapshot.name(path))
+
+
+@lru_cache(maxsize=64)
+def _parsed_catalog(data: bytes, name: str) -> LeafletCatalog:
+    return parse_catalog(data, name)

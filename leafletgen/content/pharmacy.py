@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, SourceError
-from .model import control_characters, hidden_characters_reason
-from .source import Checker, compose_yaml, decode_source, read_source
+from leafletgen.content.model import control_characters, hidden_characters_reason
+from leafletgen.content.source import Checker, compose_yaml, decode_source, read_source
+from leafletgen.errors import Problem, SourceError
 
 LIMITS = {"name": 60, "address": 120, "phone": 30, "hours": 100}
 PAPERS = ("a4", "letter")

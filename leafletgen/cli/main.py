@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import LeafletError, UsageError
-from .project import Project
+from leafletgen import __version__
+from leafletgen.errors import LeafletError, UsageError
+from leafletgen.project import Project
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,17 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, project: Project) -> int:
     if args.command == "build" and _one_pdf(args, project):
-        from .warm import WarmRenderer
+        from leafletgen.pdf.warm import WarmRenderer
 
         renderer = WarmRenderer.start()  # before the imports below: it warms up meanwhile
         try:
-            from .commands import cmd_build
+            from leafletgen.cli.commands import cmd_build
 
             return cmd_build(args, project, renderer)
         finally:
             if renderer:
                 renderer.close()
-    from .commands import COMMANDS  # imported late: `--help` stays fast
+    from leafletgen.cli.commands import COMMANDS  # imported late: `--help` stays fast
 
     return COMMANDS[args.command](args, project)
 

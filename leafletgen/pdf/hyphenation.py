@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyphen
 
-from .files import disk_cached
+from leafletgen.files import disk_cached
 
 _LANG = re.compile(r'\blang="([^"]+)"')
 

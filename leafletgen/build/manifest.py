@@ -1,10 +1,7 @@
-"""Incremental builds: a key for everything that shapes a PDF, and the manifest of outputs.
+"""The manifest of outputs (``manifest.json`` next to them): per PDF its build key, sha256,
+size, build time and content digest, and the PDFs withdrawn with their reason.
 
-A PDF is rebuilt only when its key changes. The key covers the leaflet source, the
-catalogs it uses, the templates and styles, the render options, the engine (WeasyPrint,
-Pango, pydyf, pikepdf, fontTools, Babel, Jinja2 and leafletgen's own code), the font
-files of the locale and ``SOURCE_DATE_EPOCH``. The manifest (``manifest.json`` next
-to the outputs) records per PDF its key, sha256, size and build time.
+A PDF is rebuilt only when its key changes (build/keys.py says what the key covers).
 """
 
 from __future__ import annotations
@@ -22,67 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write_bytes
+from leafletgen.files import atomic_write_bytes
+from leafletgen.runtime import now
 
 MANIFEST = "manifest.json"
 _LOCK = ".manifest.lock"
-_PACKAGE_DIR = Path(__file__).parent
-
-
-@cache
-def engine_fingerprint() -> str:
-    """Versions of everything that renders, and a digest of leafletgen's own code."""
-    installed = _installed_versions()
-    parts = [f"{dist}={installed.get(dist, '?')}" for dist in
-             ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "fonttools", "babel", "jinja2", "pyphen")]
-    parts.append(f"pango={_pango_version()}")
-    code = hashlib.sha256()
-    for path in sorted(_PACKAGE_DIR.glob("*.py")):
-        code.update(path.name.encode() + b"\0" + path.read_bytes())
-    parts.append(f"leafletgen={code.hexdigest()}")
-    return ";".join(parts)
-
-
-def _installed_versions() -> dict[str, str]:
-    """Distribution versions from the *.dist-info folder names on sys.path.
-
-    Much cheaper than importlib.metadata (whose import alone costs ~30 ms per run).
-    """
-    versions: dict[str, str] = {}
-    for entry in sys.path:
-        for info in Path(entry or ".").glob("*.dist-info") if Path(entry or ".").is_dir() else ():
-            name, _, version = info.name[: -len(".dist-info")].partition("-")
-            versions.setdefault(name.lower().replace("_", "-"), version)
-    return versions
-
-
-def _pango_version() -> str:
-    try:
-        pango = ctypes.CDLL("libpango-1.0.so.0")
-        pango.pango_version_string.restype = ctypes.c_char_p
-        return pango.pango_version_string().decode()
-    except (OSError, AttributeError):
-        return "unknown"
-
-
-def digest_files(paths: Iterable[Path], *, root: Path | None = None) -> str:
-    """One digest over the names and contents of files (a missing file counts as absent).
-
-    Names are taken relative to ``root`` when given, so two clones in different
-    folders agree.
-    """
-    h = hashlib.sha256()
-    for path in paths:
-        name = path.relative_to(root).as_posix() if root is not None and path.is_relative_to(root) else str(path)
-        h.update(name.encode() + b"\0")
-        with contextlib.suppress(FileNotFoundError):
-            h.update(path.read_bytes())
-        h.update(b"\1")
-    return h.hexdigest()
-
-
-def key_of(parts: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def sha256_file(path: Path) -> str | None:
@@ -175,11 +116,4 @@ class Manifest:
 
 
 def _now() -> str:
-    from .catalogs import now
-
     return now().strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def build_environment() -> str:
-    """Environment that changes output: SOURCE_DATE_EPOCH (dates in the PDF)."""
-    return os.environ.get("SOURCE_DATE_EPOCH", "")

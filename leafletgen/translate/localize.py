@@ -13,9 +13,9 @@ from gettext import c2py
 from babel.messages.catalog import Catalog
 from markupsafe import Markup, escape
 
-from .catalogs import SOURCE_LOCALE
-from .checks import by_context
-from .model import Leaflet, Text, map_texts
+from leafletgen.content.model import Leaflet, Text, map_texts
+from leafletgen.translate.catalogs import SOURCE_LOCALE
+from leafletgen.translate.checks import by_context
 
 
 def translate_leaflet(leaflet: Leaflet, catalog: Catalog | None, *, draft: bool = False) -> Leaflet:

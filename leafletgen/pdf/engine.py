@@ -22,9 +22,9 @@ from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from . import hyphenation
-from .errors import Problem, RenderError
-from .textlayer import fix_text_layer
+from leafletgen.errors import Problem, RenderError
+from leafletgen.pdf import hyphenation
+from leafletgen.pdf.textlayer import fix_text_layer
 
 
 class RefusedURL(FatalURLFetchingError):

@@ -25,12 +25,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .build import for_locale, output_path
-from .model import control_characters, hidden_characters_reason
-from .pharmacy import LIMITS, Pharmacy
-from .project import Project
-from .render import RenderOptions
-from .renderpool import ApiError, Catalogue, Renderer
+from leafletgen.build.outputs import output_path
+from leafletgen.content.model import control_characters, hidden_characters_reason
+from leafletgen.content.pharmacy import LIMITS, Pharmacy
+from leafletgen.project import Project
+from leafletgen.render.options import RenderOptions, for_locale
+from leafletgen.serve.pool import ApiError, Catalogue, Renderer
 
 MAX_ITEMS = 24
 MAX_BODY_BYTES = 64 * 1024

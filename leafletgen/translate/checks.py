@@ -15,15 +15,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from .catalogs import TEMPLATES_DOMAIN
-from .model import control_characters_reason
+from leafletgen.content.model import control_characters_reason
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
 
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
 _TRAILING_CLOSERS = "\"'”’»)]）」』"
@@ -257,81 +257,6 @@ def check_catalog(catalog: Catalog, *, locale: str, domain: str, critical_ids: f
                                                    formatted=domain == TEMPLATES_DOMAIN):
             findings.append(Finding(locale, domain, message.context or source, problem, severity, critical))
     return findings
-
-
-def gate(catalog: Catalog | None, *, locale: str, domain: str, expected: dict[str, str],
-         critical_ids: frozenset[str]) -> list[Finding]:
-    """Why this catalog may not go on paper; empty when it may.
-
-    ``expected`` maps every msgctxt the document needs to its current English text.
-    Refused: any needed message missing, empty, fuzzy or translated from older English;
-    any ``error`` finding; any finding at all on a safety-critical message.
-    """
-    index = by_context(catalog)
-    refusals: list[Finding] = []
-    for ctxt, english in expected.items():
-        critical = ctxt in critical_ids
-        message = index.get(ctxt)
-        label = "safety-critical message " if critical else ""
-
-        def refuse(problem: str, severity: str = "error", kind: str = "check",
-                   ctxt: str = ctxt, critical: bool = critical) -> None:
-            refusals.append(Finding(locale, domain, ctxt, problem, severity, critical, kind))
-
-        if message is None or not message.string:
-            refuse(f"{label}not translated", kind="missing")
-        elif message.id != english:
-            refuse(f"{label}outdated: translated from older English (run 'leafletgen update')", kind="outdated")
-        elif message.fuzzy:
-            refuse(f"{label}fuzzy: the English changed, review the translation", kind="fuzzy")
-        else:
-            for severity, problem in check_translation(english, str(message.string), locale=locale,
-                                                       formatted=domain == TEMPLATES_DOMAIN,
-                                                       critical=critical):
-                if severity == "error" or critical:
-                    refuse(problem, severity)
-    return refusals
-
-
-@dataclass(frozen=True)
-class Status:
-    locale: str
-    language: str
-    domain: str
-    total: int
-    translated: int
-    fuzzy: int
-    untranslated: int
-    critical_total: int
-    critical_ok: int
-    problems: int
-    reviewed: bool
-
-    @property
-    def complete(self) -> bool:
-        return self.translated == self.total and self.critical_ok == self.critical_total and not self.problems
-
-    def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "complete": self.complete}
-
-
-def catalog_status(catalog: Catalog | None, *, locale: str, language: str, domain: str,
-                   expected: dict[str, str], critical_ids: frozenset[str], reviewed: bool) -> Status:
-    index = by_context(catalog)
-    translated = fuzzy = 0
-    for ctxt, english in expected.items():
-        message = index.get(ctxt)
-        if message is None or not message.string:
-            continue
-        if message.fuzzy or message.id != english:
-            fuzzy += 1
-        else:
-            translated += 1
-    refusals = gate(catalog, locale=locale, domain=domain, expected=expected, critical_ids=critical_ids)
-    critical_bad = {f.msgctxt for f in refusals if f.critical}
-    check_problems = sum(1 for f in refusals if f.kind == "check")
-    return Status(locale, language, domain, len(expected), translated, fuzzy, len(expected) - translated - fuzzy,
-                  len(critical_ids), len(critical_ids - critical_bad), check_problems, reviewed)
 
 
 def by_context(catalog: Catalog | None) -> dict[str, Message]:

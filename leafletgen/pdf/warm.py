@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import Problem, RenderError
+from leafletgen.errors import Problem, RenderError
 
 
 class WarmRenderer:
@@ -91,9 +91,9 @@ class WarmRenderer:
 
 def _serve(requests: BinaryIO, answers: BinaryIO) -> None:  # pragma: no cover - runs in the child
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    from .errors import LeafletError
+    from leafletgen.errors import LeafletError
     try:
-        from .pdf import render_pdf, warm_up
+        from leafletgen.pdf.engine import render_pdf, warm_up
 
         warm_up()
         broken = ""

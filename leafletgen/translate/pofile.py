@@ -25,7 +25,7 @@ from gettext import c2py
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, PoFileParser, escape, unescape, write_po
 
-from .errors import CatalogError, Problem
+from leafletgen.errors import CatalogError, Problem
 
 REVIEW_HEADER = "X-Review-Status"
 REVIEWED = "reviewed"

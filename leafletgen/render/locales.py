@@ -12,8 +12,8 @@ from babel.core import get_global
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .catalogs import parse_locale
-from .errors import Problem, RenderError
+from leafletgen.errors import Problem, RenderError
+from leafletgen.translate.catalogs import parse_locale
 
 #: Font families per writing system, most specific first. Chosen by the locale,
 #: never left to fontconfig's fallback. "Noto Sans" covers Latin (incl. Vietnamese),

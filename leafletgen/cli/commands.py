@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from .build import (
-    EVERY_LOCALE,
-    Outcome,
-    build,
-    expected_messages,
-    load_catalog,
-    load_each_leaflet,
-    load_leaflets,
-    template_messages,
-)
-from .catalogs import (
+from leafletgen.build.runner import EVERY_LOCALE, Outcome, build
+from leafletgen.content.model import Leaflet
+from leafletgen.content.pharmacy import load_pharmacy
+from leafletgen.errors import CatalogError, LeafletError, Problem, UsageError
+from leafletgen.pdf.warm import WarmRenderer
+from leafletgen.project import Project
+from leafletgen.render.locales import locale_info
+from leafletgen.render.options import RenderOptions
+from leafletgen.translate.catalogs import (
     SOURCE_LOCALE,
     TEMPLATES_DOMAIN,
     LeafletCatalog,
@@ -34,18 +32,14 @@ from .catalogs import (
     po_path,
     pot_path,
     read_catalog,
+    template_messages,
     templates_template,
     write_catalog,
     write_if_changed,
 )
-from .checks import Finding, Status, by_context, catalog_status, check_catalog, gate
-from .errors import CatalogError, LeafletError, Problem, UsageError
-from .locales import locale_info
-from .model import Leaflet
-from .pharmacy import load_pharmacy
-from .project import Project
-from .render import RenderOptions
-from .review import (
+from leafletgen.translate.checks import Finding, by_context, check_catalog
+from leafletgen.translate.gate import Status, catalog_refusals, catalog_status, expected_messages
+from leafletgen.translate.review import (
     UnitStatus,
     clean_name,
     current_hashes,
@@ -57,8 +51,7 @@ from .review import (
     with_review,
     write_record,
 )
-from .snapshot import Snapshot
-from .warm import WarmRenderer
+from leafletgen.translate.snapshot import Snapshot, load_catalog, load_each_leaflet, load_leaflets
 
 
 def _print_outcome(outcome: Outcome) -> None:
@@ -148,7 +141,7 @@ def cmd_validate(args: argparse.Namespace, project: Project) -> int:
 def cmd_a11y(args: argparse.Namespace, project: Project) -> int:
     import pikepdf
 
-    from .a11y import check_file, format_report
+    from leafletgen.inspect.a11y import check_file, format_report
 
     failed = False
     for path in args.pdf:
@@ -163,7 +156,7 @@ def cmd_a11y(args: argparse.Namespace, project: Project) -> int:
 
 def cmd_serve(args: argparse.Namespace, project: Project) -> int:
     try:
-        from .server import serve
+        from leafletgen.serve.app import serve
     except ImportError as exc:
         raise UsageError(f"the server needs the 'serve' extra ({exc.name} is not installed): "
                          "pip install 'leafletgen[serve]'") from None
@@ -429,7 +422,7 @@ def _review_refusals(code: str, domain: str, catalog: LeafletCatalog | None, exp
     """What the gate refuses, plus any other fuzzy message: a review must see a finished catalog."""
     if catalog is None:
         return [Finding(code, domain, "-", f"no catalog {domain}.po for this locale", kind="missing")]
-    found = gate(catalog, locale=code, domain=domain, expected=expected, critical_ids=critical_ids)
+    found = catalog_refusals(catalog, locale=code, domain=domain, expected=expected, critical_ids=critical_ids)
     other_fuzzy = [ctxt for ctxt, m in by_context(catalog).items() if m.fuzzy and ctxt not in expected]
     return found + [Finding(code, domain, ctxt, "fuzzy: review the translation and remove the fuzzy flag",
                             kind="fuzzy") for ctxt in other_fuzzy]

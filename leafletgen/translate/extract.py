@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
-from .model import Leaflet
-from .source import parse_leaflet
+from leafletgen.content.model import Leaflet
+from leafletgen.content.source import parse_leaflet
 
 SAFETY_COMMENT = "SAFETY-CRITICAL: must be translated, not fuzzy, and pass 'check' before printing."
 

@@ -13,25 +13,28 @@ on paper.
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
+import json
 from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 
-from .errors import CatalogError, Problem
-from .extract import leaflet_messages
-from .files import atomic_write_bytes
-from .model import Leaflet
-from .pofile import GETTEXT_DEFAULT_PLURALS as GETTEXT_DEFAULT_PLURALS  # PO reading lives in .pofile
-from .pofile import NOT_REVIEWED as NOT_REVIEWED
-from .pofile import REVIEW_HEADER as REVIEW_HEADER
-from .pofile import REVIEWED as REVIEWED
-from .pofile import LeafletCatalog as LeafletCatalog
-from .pofile import babel_key, dump_catalog
-from .pofile import parse_catalog as parse_catalog
+from leafletgen.content.model import Leaflet
+from leafletgen.errors import CatalogError, Problem
+from leafletgen.files import atomic_write_bytes, disk_cached
+from leafletgen.project import Project
+from leafletgen.runtime import digest_files, engine_fingerprint, key_of, now
+from leafletgen.translate.extract import leaflet_messages
+from leafletgen.translate.pofile import (
+    GETTEXT_DEFAULT_PLURALS as GETTEXT_DEFAULT_PLURALS,  # PO reading lives in .pofile
+)
+from leafletgen.translate.pofile import NOT_REVIEWED as NOT_REVIEWED
+from leafletgen.translate.pofile import REVIEW_HEADER as REVIEW_HEADER
+from leafletgen.translate.pofile import REVIEWED as REVIEWED
+from leafletgen.translate.pofile import LeafletCatalog as LeafletCatalog
+from leafletgen.translate.pofile import babel_key, dump_catalog
+from leafletgen.translate.pofile import parse_catalog as parse_catalog
 
 TEMPLATES_DOMAIN = "templates"
 PROJECT = "leafletgen"
@@ -110,14 +113,6 @@ def _strip_dates(data: bytes) -> bytes:
     return b"\n".join(kept) + blank + body
 
 
-def now() -> datetime:
-    """The build time: ``SOURCE_DATE_EPOCH`` when set, for reproducible output."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC)
-
-
 # -- extraction --------------------------------------------------------------------------
 
 def new_template(domain: str) -> LeafletCatalog:
@@ -134,7 +129,7 @@ def leaflet_template(leaflet: Leaflet, source_name: str) -> LeafletCatalog:
 
 
 #: Python modules whose pgettext() calls belong to the templates domain (footer strings).
-PYTHON_STRING_SOURCES = (Path(__file__).with_name("render.py"),)
+PYTHON_STRING_SOURCES = (Path(__file__).parent.parent / "render" / "html.py",)
 
 
 def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
@@ -149,8 +144,8 @@ def templates_template(templates_dir: Path, root: Path) -> LeafletCatalog:
     for method, path, options in sources:
         try:
             rel = path.relative_to(root).as_posix()
-        except ValueError:
-            rel = f"leafletgen/{path.name}"
+        except ValueError:  # the package's own module, wherever it is installed
+            rel = "leafletgen/" + path.relative_to(Path(__file__).parent.parent).as_posix()
         for line, msg, comments, ctxt in extract_from_file(method, str(path), keywords=DEFAULT_KEYWORDS,
                                                            options=options):
             existing = pot.get(msg, context=ctxt)
@@ -276,3 +271,30 @@ def _merged_message(template: Message, prev: Message | None, *, revived: bool, f
         if made_for != _ids(template.id):
             new.previous_id = made_for
     return new
+
+
+def template_messages(project: Project) -> dict[str, str]:
+    """msgctxt -> English of every template string, extracted from the templates as they are now.
+
+    Extraction (Babel's and Jinja's extractors) costs ~40 ms and two imports, so its
+    answer is kept: in memory per process, and on disk keyed by the templates' content
+    and leafletgen's code. A broken template is never cached: it fails every time.
+    """
+    from leafletgen.translate.catalogs import PYTHON_STRING_SOURCES
+
+    sources = [*sorted(project.templates_dir.glob("**/*.j2")), *PYTHON_STRING_SOURCES]
+    digest = key_of({"sources": digest_files(sources), "engine": engine_fingerprint()})
+    return dict(_extracted_template_messages(project.templates_dir, project.root, digest))
+
+
+@lru_cache(maxsize=4)
+def _extracted_template_messages(templates_dir: Path, root: Path, digest: str) -> tuple[tuple[str, str], ...]:
+    def extract() -> tuple[tuple[str, str], ...]:
+        from leafletgen.translate.catalogs import templates_template  # extraction only when the templates changed
+
+        return tuple((str(m.context), str(m.id)) for m in templates_template(templates_dir, root)
+                     if m.id and m.context)
+
+    return disk_cached(f"template-messages-{digest[:32]}.json", extract,
+                       lambda messages: json.dumps(messages, ensure_ascii=False).encode("utf-8"),
+                       lambda data: tuple((str(ctxt), str(msgid)) for ctxt, msgid in json.loads(data)))

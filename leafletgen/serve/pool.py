@@ -17,31 +17,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .build import (
-    build_key,
-    cached_leaflet,
-    document_refusals,
-    for_locale,
-    load_catalog,
-    load_each_leaflet,
-    refusals_for,
-    render_one,
-    template_messages,
-    templates_digest,
-    unit_inputs,
-)
-from .build import (
-    reviewed as unit_reviewed,
-)
-from .catalogs import TEMPLATES_DOMAIN, available_locales
-from .errors import LeafletError
-from .files import atomic_write_bytes
-from .locales import locale_info
-from .model import Leaflet
-from .project import Project
-from .render import RenderOptions
-from .snapshot import Files, Snapshot
-from .workers import start_pool, stop_now
+from leafletgen.build.keys import build_key, templates_digest, unit_inputs
+from leafletgen.build.runner import render_one
+from leafletgen.build.workers import start_pool, stop_now
+from leafletgen.content.model import Leaflet
+from leafletgen.errors import LeafletError
+from leafletgen.files import atomic_write_bytes
+from leafletgen.project import Project
+from leafletgen.render.html import reviewed as unit_reviewed
+from leafletgen.render.locales import locale_info
+from leafletgen.render.options import RenderOptions, for_locale
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales, template_messages
+from leafletgen.translate.gate import document_refusals, refusals_for
+from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
 
 CACHE_FILES = 512
 
@@ -157,7 +145,7 @@ def _readiness(snapshot: Snapshot, leaflet: Leaflet, code: str, template_msgs: d
 
 # -- rendering off the event loop ----------------------------------------------------------------
 
-class _TimeLimit(Exception):
+class _TimeLimit(BaseException):  # not an Exception: the catch-all for render defects must not take it
     pass
 
 
@@ -192,7 +180,7 @@ def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOpt
     snapshot = Snapshot(Project(Path(root)), inputs, sealed=True)
     try:
         leaflet = cached_leaflet(snapshot, leaflet_id)
-        problems = [str(f) for f in document_refusals(snapshot, leaflet, locale, options)]
+        problems = [str(f) for f in document_refusals(snapshot, leaflet, [locale, options.with_locale])]
         if problems:
             return "refused", problems
         return "ok", render_one(snapshot, leaflet, locale, options, load_catalog(snapshot, locale, leaflet_id),
@@ -211,7 +199,7 @@ class Renderer:
         self.inflight: dict[str, asyncio.Future[tuple[str, Any]]] = {}
 
     def start(self) -> None:
-        from .pdf import warm_up
+        from leafletgen.pdf.engine import warm_up
 
         warm_up()  # workers forked from here inherit WeasyPrint and fontconfig
         self.pool = start_pool(self.workers)

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from .errors import Problem, RenderError
-from .files import disk_cached
+from leafletgen.errors import Problem, RenderError
+from leafletgen.files import disk_cached
 
 #: Characters that are never drawn: whitespace, controls, format marks (ZWJ, ZWNJ, bidi, soft hyphen).
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}

@@ -22,29 +22,24 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from .catalogs import now
-from .errors import Problem, RenderError
-from .locales import LocaleInfo
-from .localize import TemplateStrings
-from .model import Leaflet, Text
-from .pharmacy import Pharmacy
+from leafletgen.content.model import Leaflet, Text
+from leafletgen.content.pharmacy import Pharmacy
+from leafletgen.errors import Problem, RenderError
+from leafletgen.project import Project
+from leafletgen.render.fonts import check_coverage
+from leafletgen.render.locales import LocaleInfo, locale_info
+from leafletgen.render.options import PAPER_SIZES, RenderOptions
+from leafletgen.runtime import now
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, LeafletCatalog, template_messages
+from leafletgen.translate.gate import expected_messages
+from leafletgen.translate.localize import TemplateStrings, translate_leaflet
+from leafletgen.translate.review import unit_reviewed
+from leafletgen.translate.snapshot import Snapshot, load_catalog
 
 DOCUMENT_TEMPLATE = "leaflet.html.j2"
 PART_TEMPLATE = "part.html.j2"
-PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """Everything about a PDF that is not its content; part of the build key."""
-
-    paper: str = "a4"
-    draft: bool = False
-    large_print: bool = False
-    with_locale: str | None = None          # second language of a bilingual handout
-    pharmacy: Pharmacy | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +184,7 @@ class _BestEffortBytecodeCache(jinja2.FileSystemBytecodeCache):
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs (Jinja checks the source, so edits are never stale)."""
-    from .files import cache_dir
+    from leafletgen.files import cache_dir
 
     folder = cache_dir() / "jinja"
     try:
@@ -244,3 +239,39 @@ def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str | None
 
 __all__ = ["DocumentContext", "Part", "RenderOptions", "css_content", "document_context", "inline",
            "render_document", "render_part"]
+
+
+def leaflet_html(source: Project | Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions,
+                 catalog: LeafletCatalog | None, strings: LeafletCatalog | None) -> str:
+    """The HTML for one leaflet (in one or two languages), every character checked against the fonts."""
+    snapshot = Snapshot.of(source)
+    project = snapshot.project
+    parts = [_part(project, leaflet, locale, catalog, strings, options, first=True)]
+    if options.with_locale:
+        second = options.with_locale
+        parts.append(_part(project, leaflet, second, load_catalog(snapshot, second, leaflet.id),
+                           load_catalog(snapshot, second, TEMPLATES_DOMAIN), options, first=False))
+    fragments = []
+    for part in parts:
+        fragment = render_part(project.templates_dir, part)
+        check_coverage(fragment, part.locale.fonts, name=f"{leaflet.id} {part.locale.code}",
+                       sources=((t.id, t.text) for t, _ in part.leaflet.texts()))
+        fragments.append(fragment)
+    html = render_document(project.templates_dir, document_context(parts, options), fragments, parts[0].strings)
+    check_coverage(html, [f for part in parts for f in part.locale.fonts], name=f"{leaflet.id} {locale}")
+    return html
+
+
+def _part(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
+          strings: LeafletCatalog | None, options: RenderOptions, *, first: bool) -> Part:
+    return Part(
+        leaflet=translate_leaflet(leaflet, catalog, draft=options.draft), locale=locale_info(locale),
+        strings=TemplateStrings(strings), draft=options.draft, pharmacy=options.pharmacy, first=first,
+        reviewed=reviewed(project, leaflet, locale, catalog, strings))
+
+
+def reviewed(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
+             strings: LeafletCatalog | None) -> bool:
+    """Whether a professional review covers every message this unit prints, as it reads now (review.py)."""
+    return (unit_reviewed(project.locales_dir, locale, leaflet.id, catalog, expected_messages(leaflet))
+            and unit_reviewed(project.locales_dir, locale, TEMPLATES_DOMAIN, strings, template_messages(project)))

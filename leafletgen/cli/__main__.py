@@ -1,0 +1,5 @@
+import sys
+
+from leafletgen.cli.main import main
+
+sys.exit(main())

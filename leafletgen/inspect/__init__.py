@@ -1,0 +1,1 @@
+"""Reading PDFs back: accessibility checks and text as assistive technology reads it."""

@@ -1,0 +1,1 @@
+"""The clinic order page and JSON API, and its render pool."""

@@ -1,0 +1,1 @@
+"""Gettext catalogs and the warnings gate: PO I/O, extraction, merge, checks, review, localize."""
