@@ -22,7 +22,7 @@ import pytest
 import leafletgen.files
 from leafletgen.cli.main import main
 from leafletgen.project import Project
-from leafletgen.translate.pofile import NOT_A_PO_LINE
+from leafletgen.translate.poscan import NOT_A_PO_LINE
 
 from conftest import LEAFLET_ID, ROOT, normalize, pdf_text
 from test_gate import LOCALE as COMPLETE_LOCALE

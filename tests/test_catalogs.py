@@ -13,7 +13,8 @@ from leafletgen.errors import CatalogError
 from leafletgen.project import Project
 from leafletgen.translate.catalogs import REVIEW_HEADER, merge, new_catalog, po_path, read_catalog, write_catalog
 from leafletgen.translate.extract import SAFETY_COMMENT, extract_leaflet
-from leafletgen.translate.pofile import NOT_A_PO_LINE, LeafletCatalog, dump_catalog, parse_catalog
+from leafletgen.translate.pofile import LeafletCatalog, dump_catalog, parse_catalog
+from leafletgen.translate.poscan import NOT_A_PO_LINE
 
 from conftest import LEAFLET_ID, ROOT
 from test_source import GOOD

@@ -22,9 +22,10 @@ import pytest
 import yaml
 
 from leafletgen.cli.main import main
-from leafletgen.content import source
+from leafletgen.content import yamlnodes
 from leafletgen.content.pharmacy import load_pharmacy, parse_pharmacy
-from leafletgen.content.source import MAX_SOURCE_BYTES, Checker, load_leaflet, parse_leaflet
+from leafletgen.content.source import Checker, load_leaflet, parse_leaflet
+from leafletgen.content.yamlnodes import MAX_SOURCE_BYTES
 from leafletgen.errors import SourceError
 from leafletgen.project import Project
 
@@ -192,7 +193,7 @@ def test_hostile_document_gives_its_one_line_problem(data: str | bytes, expected
 def test_deep_nesting_is_refused_without_recursion_by_either_parser(
     monkeypatch: pytest.MonkeyPatch, loader: Any, data: str
 ) -> None:
-    monkeypatch.setattr(source, "_LOADER", loader)
+    monkeypatch.setattr(yamlnodes, "_LOADER", loader)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(len(inspect.stack()) + 100)  # recursing with the input's depth (10,000) would fail
     try:

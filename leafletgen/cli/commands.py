@@ -1,57 +1,22 @@
-"""One function per CLI subcommand: parse nothing, print results, return the exit code."""
+"""The build-side subcommands (build, validate, a11y, serve): parse nothing, print results,
+return the exit code. The translators' subcommands are in translators.py."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 
 from leafletgen.build.runner import EVERY_LOCALE, Outcome, build
-from leafletgen.content.model import Leaflet
 from leafletgen.content.pharmacy import load_pharmacy
-from leafletgen.errors import CatalogError, LeafletError, Problem, UsageError
+from leafletgen.errors import UsageError
 from leafletgen.pdf.warm import WarmRenderer
 from leafletgen.project import Project
-from leafletgen.render.locales import locale_info
 from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import (
-    SOURCE_LOCALE,
-    TEMPLATES_DOMAIN,
-    LeafletCatalog,
-    available_locales,
-    dump_catalog,
-    leaflet_template,
-    merge,
-    new_catalog,
-    parse_catalog,
     parse_locale,
-    po_path,
-    pot_path,
-    read_catalog,
-    template_messages,
-    templates_template,
-    write_catalog,
-    write_if_changed,
 )
-from leafletgen.translate.checks import Finding, by_context, check_catalog
-from leafletgen.translate.gate import Status, catalog_refusals, catalog_status, expected_messages
-from leafletgen.translate.review import (
-    UnitStatus,
-    clean_name,
-    current_hashes,
-    domain_state,
-    name_problem,
-    new_record,
-    record_path,
-    unit_state,
-    with_review,
-    write_record,
-)
-from leafletgen.translate.snapshot import Snapshot, load_catalog, load_each_leaflet, load_leaflets
+from leafletgen.translate.snapshot import load_leaflets
 
 
 def _print_outcome(outcome: Outcome) -> None:
@@ -85,21 +50,6 @@ class _ProgressBar:
 
     def close(self) -> None:
         self.bar.close()
-
-
-@dataclass(frozen=True)
-class BrokenRow:
-    """A status row that could not be computed: its file or locale is broken, and why."""
-
-    locale: str
-    language: str
-    domain: str
-    reason: str
-    complete: bool = False
-
-    def as_dict(self) -> dict[str, object]:
-        return {"locale": self.locale, "language": self.language, "domain": self.domain,
-                "complete": False, "error": self.reason}
 
 
 def build_options(args: argparse.Namespace, project: Project) -> RenderOptions:
@@ -165,7 +115,7 @@ def cmd_serve(args: argparse.Namespace, project: Project) -> int:
     return 0
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, Project], int]] = {
     "a11y": cmd_a11y,
     "serve": cmd_serve,
     "build": cmd_build,
@@ -173,279 +123,7 @@ COMMANDS = {
 }
 
 
-# -- translator workflow -----------------------------------------------------------------
+def all_commands() -> dict[str, Callable[[argparse.Namespace, Project], int]]:
+    from leafletgen.cli.translators import TRANSLATOR_COMMANDS
 
-def _templates(project: Project) -> dict[str, LeafletCatalog]:
-    """Every POT as extracted now from the sources, by domain."""
-    pots = {leaflet.id: leaflet_template(leaflet, leaflet.path) for leaflet in load_leaflets(project)}
-    pots[TEMPLATES_DOMAIN] = templates_template(project.templates_dir, project.root)
-    return pots
-
-
-def cmd_extract(args: argparse.Namespace, project: Project) -> int:
-    for domain, pot in _templates(project).items():
-        path = pot_path(project.locales_dir, domain)
-        changed = write_catalog(path, pot)
-        print(f"{'wrote' if changed else 'unchanged'} {project.display(path)} ({len(pot)} messages)")
-    return 0
-
-
-def cmd_init(args: argparse.Namespace, project: Project) -> int:
-    code = args.locale.replace("-", "_")
-    parse_locale(code)  # validates; the folder and Language header keep the code as given
-    if code == SOURCE_LOCALE:
-        raise UsageError("English is the source language and needs no catalog")
-    locale_info(code)  # a locale that could never be printed (no font stack) gets no catalogs
-    created = 0
-    for domain, pot in _templates(project).items():
-        path = po_path(project.locales_dir, code, domain)
-        if path.exists():
-            print(f"exists   {project.display(path)} (use 'leafletgen update' to merge changes)")
-            continue
-        catalog = new_catalog(pot, code)
-        write_catalog(path, catalog)
-        created += 1
-        print(f"created  {project.display(path)} ({len(pot)} messages, {catalog.plural_forms})")
-    print(f"{locale_info(code).name} ({code}): {created} catalog(s) created, marked not reviewed")
-    return 0
-
-
-def cmd_update(args: argparse.Namespace, project: Project) -> int:
-    """Extract, merge into every catalog, then write; a broken catalog is reported and left as it is.
-
-    Everything is merged and checked in memory first (each result must read back as a
-    valid catalog), then written, each file atomically: the tree is never half updated,
-    and one unreadable catalog keeps neither the others nor the templates from updating.
-    """
-    pots = _templates(project)
-    writes: list[tuple[Path, bytes, str]] = []
-    for domain, pot in pots.items():
-        path = pot_path(project.locales_dir, domain)
-        writes.append((path, dump_catalog(pot, project.display(path)), ""))
-    problems: list[Problem] = []
-    for code in available_locales(project.locales_dir)[1:]:
-        for domain, pot in pots.items():
-            path = po_path(project.locales_dir, code, domain)
-            shown = project.display(path)
-            try:
-                old = read_catalog(path, display=shown) if path.exists() else new_catalog(pot, code)
-                merged = merge(old, pot)
-                data = dump_catalog(merged, shown)
-                parse_catalog(data, shown)  # never write a catalog that cannot be read back
-            except CatalogError as exc:
-                problems += exc.problems[:1]
-                continue
-            fuzzy = sum(1 for m in merged if m.id and m.fuzzy)
-            missing = sum(1 for m in merged if m.id and not any([m.string] if isinstance(m.string, str)
-                                                                 else m.string or ()))
-            writes.append((path, data, f"{fuzzy} fuzzy, {missing} untranslated, {len(merged.obsolete)} obsolete"))
-    for path, data, summary in writes:
-        try:
-            changed = write_if_changed(path, data)
-        except OSError as exc:
-            problems.append(Problem(project.display(path), "", f"cannot write: {exc.strerror}"))
-            continue
-        if summary:
-            print(f"{'updated ' if changed else 'current '} {project.display(path)}: {summary}")
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    return 1 if problems else 0
-
-
-def _statuses(project: Project, locales: list[str] | None) -> list[UnitStatus | BrokenRow]:
-    """One row per locale and leaflet (the unit's computed review state), plus the templates row.
-
-    A broken leaflet source, catalog or locale gives a row with its reason; every other
-    row is still computed. All rows come from one snapshot of the files.
-    """
-    snapshot = Snapshot(project)
-    leaflets = load_each_leaflet(snapshot)
-    out: list[UnitStatus | BrokenRow] = [BrokenRow("*", "(every locale)", ident, "; ".join(map(str, item.problems)))
-                                         for ident, item in leaflets.items() if isinstance(item, LeafletError)]
-    try:
-        template_msgs: dict[str, str] | LeafletError = template_messages(project)
-    except LeafletError as exc:
-        template_msgs = exc
-    for code in locales or available_locales(project.locales_dir):
-        try:
-            language = locale_info(code).name
-        except LeafletError as exc:
-            out.append(BrokenRow(code, code, "*", "; ".join(map(str, exc.problems))))
-            continue
-        for leaflet in (item for item in leaflets.values() if isinstance(item, Leaflet)):
-            out.append(_row(partial(_leaflet_status, snapshot, code, language, leaflet, template_msgs),
-                            code, language, leaflet.id))
-        if code != SOURCE_LOCALE:
-            out.append(_row(partial(_templates_status, snapshot, code, language, template_msgs),
-                            code, language, TEMPLATES_DOMAIN))
-    return out
-
-
-def _row(compute: Callable[[], UnitStatus], code: str, language: str, domain: str) -> UnitStatus | BrokenRow:
-    try:
-        return compute()
-    except LeafletError as exc:
-        return BrokenRow(code, language, domain, "; ".join(map(str, exc.problems)))
-
-
-def _leaflet_status(snapshot: Snapshot, code: str, language: str, leaflet: Leaflet,
-                    template_msgs: dict[str, str] | LeafletError) -> UnitStatus:
-    if isinstance(template_msgs, LeafletError):
-        raise template_msgs
-    project = snapshot.project
-    strings = load_catalog(snapshot, code, TEMPLATES_DOMAIN)
-    catalog = load_catalog(snapshot, code, leaflet.id)
-    expected = expected_messages(leaflet)
-    state = unit_state(project.locales_dir, code, leaflet.id, catalog, expected, strings, template_msgs)
-    if code == SOURCE_LOCALE:
-        total, critical = len(expected), len(leaflet.safety_critical_ids())
-        return with_review(Status(code, language, leaflet.id, total, total, 0, 0, critical, critical, 0, True), state)
-    status = catalog_status(catalog, locale=code, language=language, domain=leaflet.id, expected=expected,
-                            critical_ids=leaflet.safety_critical_ids(), reviewed=state.reviewed)
-    return with_review(status, state)
-
-
-def _templates_status(snapshot: Snapshot, code: str, language: str,
-                      template_msgs: dict[str, str] | LeafletError) -> UnitStatus:
-    if isinstance(template_msgs, LeafletError):
-        raise template_msgs
-    strings = load_catalog(snapshot, code, TEMPLATES_DOMAIN)
-    state = domain_state(snapshot.project.locales_dir, code, TEMPLATES_DOMAIN, strings, template_msgs)
-    return with_review(catalog_status(strings, locale=code, language=language, domain=TEMPLATES_DOMAIN,
-                                      expected=template_msgs, critical_ids=frozenset(), reviewed=state.reviewed),
-                       state)
-
-
-def cmd_status(args: argparse.Namespace, project: Project) -> int:
-    statuses = _statuses(project, args.locale)
-    if args.json:
-        print(json.dumps([s.as_dict() for s in statuses], ensure_ascii=False, indent=2))
-    else:
-        header = f"{'locale':7} {'language':20} {'domain':18} {'done':>9} {'fuzzy':>5} {'todo':>5} " \
-                 f"{'warnings':>9} {'checks':>6}  {'review':18} ships"
-        print(header)
-        print("-" * len(header))
-        for s in statuses:
-            if isinstance(s, BrokenRow):
-                print(f"{s.locale:7} {s.language[:20]:20} {s.domain[:18]:18} NO: {s.reason}")
-                continue
-            print(f"{s.locale:7} {s.language[:20]:20} {s.domain[:18]:18} {s.translated:>4}/{s.total:<4} "
-                  f"{s.fuzzy:>5} {s.untranslated:>5} {s.critical_ok:>4}/{s.critical_total:<4} {s.problems:>6}  "
-                  f"{s.review[:18]:18} {'yes' if s.complete else 'NO'}")
-    for problem in dict.fromkeys(s.review_problem for s in statuses
-                                 if isinstance(s, UnitStatus) and s.review_problem):
-        print(f"warning: review record {problem} (counts as not reviewed)", file=sys.stderr)
-    return 0 if all(s.complete for s in statuses) else 1
-
-
-def cmd_check(args: argparse.Namespace, project: Project) -> int:
-    snapshot = Snapshot(project)
-    loaded = load_each_leaflet(snapshot)
-    broken = [str(p) for item in loaded.values() if isinstance(item, LeafletError) for p in item.problems]
-    critical = {ident: item.safety_critical_ids() for ident, item in loaded.items() if isinstance(item, Leaflet)}
-    findings: list[Finding] = []
-    for code in args.locale or available_locales(project.locales_dir)[1:]:
-        parse_locale(code)
-        for domain in [*critical, TEMPLATES_DOMAIN]:
-            try:
-                catalog = load_catalog(snapshot, code, domain)
-            except LeafletError as exc:  # one broken catalog: report it, check the others
-                broken += [str(p) for p in exc.problems]
-                continue
-            if catalog is not None:
-                findings += check_catalog(catalog, locale=code, domain=domain,
-                                          critical_ids=critical.get(domain, frozenset()))
-    for f in findings:
-        flag = " [safety-critical]" if f.critical else ""
-        print(f"{f.locale} {f.domain} {f.msgctxt}: {f.severity}: {f.problem}{flag}")
-    for problem in broken:
-        print(f"error: {problem}", file=sys.stderr)
-    errors = sum(1 for f in findings if f.severity == "error" or f.critical) + len(broken)
-    print(f"{len(findings)} problem(s), {errors} blocking", file=sys.stderr)
-    return 1 if errors else 0
-
-
-def cmd_review(args: argparse.Namespace, project: Project) -> int:
-    """Record (or with --undo remove) a professional review of leaflets in one locale.
-
-    A review covers one leaflet's messages and the template strings it prints, as they
-    are now (a hash per message, in locales/<locale>/reviews/<leaflet>.json); it is
-    refused while anything the warnings gate refuses is left, or a message is fuzzy.
-    """
-    code = args.locale.replace("-", "_")
-    parse_locale(code)
-    if code == SOURCE_LOCALE:
-        raise UsageError("English is the source language and needs no review")
-    if not args.leaflet:
-        known = ", ".join(p.stem for p in project.leaflet_paths()) or "none"
-        raise UsageError(f"leafletgen review: say which leaflet was reviewed: leafletgen review {code} "
-                         f"--leaflet ID --by NAME (--leaflet is repeatable; leaflets: {known})")
-    leaflets = load_leaflets(project, list(dict.fromkeys(args.leaflet)))
-    if args.undo:
-        return _undo_review(project, code, [leaflet.id for leaflet in leaflets])
-    reason = name_problem(args.by)
-    if reason:
-        raise LeafletError(Problem("", "--by", reason))
-    name = clean_name(args.by)
-    if not (project.locales_dir / code / "LC_MESSAGES").is_dir():
-        raise UsageError(f"no catalogs for locale {code!r} in {project.display(project.locales_dir)} "
-                         f"(start them with 'leafletgen init {code}')")
-    template_msgs = template_messages(project)
-    strings = load_catalog(project, code, TEMPLATES_DOMAIN)
-    refused: dict[str, None] = {}
-    records = []
-    for leaflet in leaflets:
-        catalog = load_catalog(project, code, leaflet.id)
-        expected = expected_messages(leaflet)
-        findings = [*_review_refusals(code, leaflet.id, catalog, expected, leaflet.safety_critical_ids()),
-                    *_review_refusals(code, TEMPLATES_DOMAIN, strings, template_msgs, frozenset())]
-        refused.update(dict.fromkeys(f"cannot record the review: {f}" for f in findings))
-        if not findings:
-            records.append(new_record(code, leaflet, name, {leaflet.id: current_hashes(catalog, expected),
-                                                            TEMPLATES_DOMAIN: current_hashes(strings, template_msgs)}))
-    if refused:
-        raise LeafletError([Problem("", "", line) for line in refused])
-    for record in records:
-        path = record_path(project.locales_dir, code, record.leaflet)
-        try:
-            write_record(path, record)
-        except OSError as exc:
-            raise LeafletError(Problem(project.display(path), "", f"cannot write: {exc.strerror}")) from None
-        counts = " + ".join(str(len(m)) for m in record.messages.values())
-        print(f"reviewed by {name}: {record.leaflet} {code} (revision {record.leaflet_revision}, {counts} messages) "
-              f"-> {project.display(path)}")
-    return 0
-
-
-def _review_refusals(code: str, domain: str, catalog: LeafletCatalog | None, expected: dict[str, str],
-                     critical_ids: frozenset[str]) -> list[Finding]:
-    """What the gate refuses, plus any other fuzzy message: a review must see a finished catalog."""
-    if catalog is None:
-        return [Finding(code, domain, "-", f"no catalog {domain}.po for this locale", kind="missing")]
-    found = catalog_refusals(catalog, locale=code, domain=domain, expected=expected, critical_ids=critical_ids)
-    other_fuzzy = [ctxt for ctxt, m in by_context(catalog).items() if m.fuzzy and ctxt not in expected]
-    return found + [Finding(code, domain, ctxt, "fuzzy: review the translation and remove the fuzzy flag",
-                            kind="fuzzy") for ctxt in other_fuzzy]
-
-
-def _undo_review(project: Project, code: str, leaflet_ids: list[str]) -> int:
-    for leaflet_id in leaflet_ids:
-        path = record_path(project.locales_dir, code, leaflet_id)
-        try:
-            existed = path.is_file()
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise LeafletError(Problem(project.display(path), "", f"cannot remove: {exc.strerror}")) from None
-        print(f"not reviewed: {leaflet_id} {code} "
-              + (f"(removed {project.display(path)})" if existed else "(there was no review record)"))
-    return 0
-
-
-COMMANDS.update({
-    "extract": cmd_extract,
-    "init": cmd_init,
-    "update": cmd_update,
-    "status": cmd_status,
-    "check": cmd_check,
-    "review": cmd_review,
-})
+    return {**COMMANDS, **TRANSLATOR_COMMANDS}

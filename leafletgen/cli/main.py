@@ -122,9 +122,9 @@ def _dispatch(args: argparse.Namespace, project: Project) -> int:
         finally:
             if renderer:
                 renderer.close()
-    from leafletgen.cli.commands import COMMANDS  # imported late: `--help` stays fast
+    from leafletgen.cli.commands import all_commands  # imported late: `--help` stays fast
 
-    return COMMANDS[args.command](args, project)
+    return all_commands()[args.command](args, project)
 
 
 def _one_pdf(args: argparse.Namespace, project: Project) -> bool:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leafletgen.content.model import control_characters, hidden_characters_reason
-from leafletgen.content.source import Checker, compose_yaml, decode_source, read_source
+from leafletgen.content.yamlnodes import NodeChecker as Checker
+from leafletgen.content.yamlnodes import compose_yaml, decode_source, read_source
 from leafletgen.errors import Problem, SourceError
 
 LIMITS = {"name": 60, "address": 120, "phone": 30, "hours": 100}

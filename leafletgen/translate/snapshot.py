@@ -23,7 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from leafletgen.content.model import Leaflet
-from leafletgen.content.source import MAX_SOURCE_BYTES, parse_leaflet
+from leafletgen.content.source import parse_leaflet
+from leafletgen.content.yamlnodes import MAX_SOURCE_BYTES
 from leafletgen.errors import LeafletError, Problem, UsageError
 from leafletgen.files import read_regular_file
 from leafletgen.project import Project
