@@ -210,9 +210,7 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
 
 
 def _cost(job: Job) -> int:
-    """Rough relative render cost, so the slowest jobs start first."""
-    script = locale_info(job.locale)
-    return 3 if script.script == "Hans" or "Noto Nastaliq Urdu" in script.fonts else 1
+    return locale_info(job.locale).render_cost
 
 
 def _render_all(todo: list[Job], jobs: int | None, renderer: WarmRenderer | None = None) -> Iterable[Outcome]:

@@ -8,11 +8,12 @@ bookmarks and reading order. ``leafletgen a11y FILE.pdf`` prints the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+
+from leafletgen.inspect.structure import walk
 
 _LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _PAINTING = {"Tj", "TJ", "'", '"', "Do", "f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "sh", "BI"}
@@ -23,18 +24,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-def _elements(node: object, parent_lang: str | None = None) -> Iterator[tuple[pikepdf.Dictionary, str | None]]:
-    """Structure elements in reading order, each with its effective language."""
-    if isinstance(node, pikepdf.Array):
-        for kid in node:
-            yield from _elements(kid, parent_lang)
-    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
-        lang = str(node.Lang) if "/Lang" in node else parent_lang
-        yield node, lang
-        if "/K" in node:
-            yield from _elements(node.K, lang)
 
 
 def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
@@ -50,7 +39,8 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
     marked = isinstance(mark_info, pikepdf.Dictionary) and bool(mark_info.get("/Marked", False))
     add("marked as tagged", marked, "MarkInfo /Marked true" if marked else "MarkInfo /Marked missing or false")
     tree = root.get("/StructTreeRoot")
-    elements = list(_elements(tree.K, str(root.Lang) if "/Lang" in root else None)) if tree is not None else []
+    elements = [(v.element, v.lang) for v in walk(tree.K, lang=str(root.Lang) if "/Lang" in root else None)
+                if v.element is not None] if tree is not None else []
     add("structure tree", bool(elements), f"{len(elements)} structure elements")
 
     untagged = 0
@@ -100,7 +90,7 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
     tables = [e for e, _ in elements if e.S == "/Table"]
     headerless = 0
     for table in tables:
-        if not any(sub.S == "/TH" for sub, _ in _elements(table.K)):
+        if not any(v.element is not None and v.element.S == "/TH" for v in walk(table.K)):
             headerless += 1
     add("tables have header cells", headerless == 0, f"{len(tables)} tables, {headerless} without TH")
 

@@ -9,10 +9,11 @@ opposed to the content-stream order that ``pdftotext`` reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
+
+from leafletgen.inspect.structure import walk
 
 _HEX = re.compile(r"<([0-9A-Fa-f]+)>")
 
@@ -94,31 +95,17 @@ def structure_text(pdf: pikepdf.Pdf) -> str:
             content[number] = marked_content_text(pdf.pages[number])
         return content[number].get(mcid, "")
 
-    def walk(node: pikepdf.Object | int, page: pikepdf.Object | None) -> Iterator[str]:
-        if isinstance(node, int):
-            if page is not None:
-                yield page_text(page, node)
-            return
-        if isinstance(node, pikepdf.Array):
-            for kid in node:
-                yield from walk(kid, page)
-            return
-        if not isinstance(node, pikepdf.Dictionary):
-            return
-        page = node.get("/Pg", page)
-        if node.get("/Type") == "/MCR":
-            yield from walk(int(node.MCID), page)
-            return
-        if "/ActualText" in node:
-            yield str(node.ActualText)
-            return
-        if "/Alt" in node:
-            yield str(node.Alt)
-            return
-        if "/K" in node:
-            yield from walk(node.K, page)
-
-    return "\n".join(walk(pdf.Root.StructTreeRoot.K, None))
+    pieces = []
+    for visit in walk(pdf.Root.StructTreeRoot.K, descend=lambda e: "/ActualText" not in e and "/Alt" not in e):
+        element = visit.element
+        if element is None:
+            if visit.page is not None and visit.mcid is not None:
+                pieces.append(page_text(visit.page, visit.mcid))
+        elif "/ActualText" in element:
+            pieces.append(str(element.ActualText))
+        elif "/Alt" in element:
+            pieces.append(str(element.Alt))
+    return "\n".join(pieces)
 
 
 def read_structure_text(path: Path) -> str:

@@ -32,6 +32,10 @@ LANGUAGE_FONTS: dict[str, tuple[str, ...]] = {
 }
 
 
+_SLOW_SCRIPTS = frozenset({"Hans", "Hant", "Jpan", "Kore"})
+_SLOW_FONTS = frozenset({"Noto Nastaliq Urdu"})
+
+
 @dataclass(frozen=True)
 class LocaleInfo:
     code: str          # catalog folder name, e.g. "pt_BR"
@@ -42,6 +46,12 @@ class LocaleInfo:
     english_name: str
     fonts: tuple[str, ...]
     hyphenate: bool
+
+    @property
+    def render_cost(self) -> int:
+        """Rough relative render time (CJK fonts are large; Nastaliq shapes slowly), so a
+        build starts its slowest PDFs first."""
+        return 3 if self.script in _SLOW_SCRIPTS or any(f in _SLOW_FONTS for f in self.fonts) else 1
 
     @property
     def babel(self) -> Locale:
