@@ -1,0 +1,1 @@
+"""Build keys, the manifest, worker processes and the build itself."""
