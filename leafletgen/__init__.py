@@ -12,7 +12,7 @@ The pipeline, one subpackage per stage, each importing only from those below it
     translate/  PO files, extraction, merge, checks, review records, THE gate, localize,
                 and the snapshot of a project's inputs
     content/    the document model (no I/O), leaflet YAML and pharmacy profiles, validated
-    errors.py, project.py, files.py, runtime.py: the base every layer uses
+    errors.py, project.py, files.py, runtime.py, workers.py: the base every layer uses
 
 The public API for scripts and other programs is below (``__all__``); everything else
 may change between releases. Names load on first use, so ``import leafletgen`` is cheap.

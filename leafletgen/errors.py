@@ -34,6 +34,9 @@ class LeafletError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[LeafletError], tuple[list[Problem]]]:
+        return self.__class__, (self.problems,)  # crosses process boundaries with its problems intact
+
 
 class SourceError(LeafletError):
     """A leaflet source file is invalid."""

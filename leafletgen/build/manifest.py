@@ -7,15 +7,11 @@ A PDF is rebuilt only when its key changes (build/keys.py says what the key cove
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import hashlib
 import json
-import os
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 

@@ -225,7 +225,7 @@ def _render_all(todo: list[Job], jobs: int | None, renderer: WarmRenderer | None
     from concurrent.futures.process import BrokenProcessPool
 
     from leafletgen.pdf.engine import warm_up
-    from leafletgen.build.workers import start_pool, stop_now
+    from leafletgen.workers import start_pool, stop_now
 
     warm_up()  # import WeasyPrint and load fontconfig once, before forking: workers inherit both
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from leafletgen.build.keys import build_key, templates_digest, unit_inputs
 from leafletgen.build.runner import render_one
-from leafletgen.build.workers import start_pool, stop_now
 from leafletgen.content.model import Leaflet
 from leafletgen.errors import LeafletError
 from leafletgen.files import atomic_write_bytes
@@ -30,6 +29,7 @@ from leafletgen.render.options import RenderOptions, for_locale
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales, template_messages
 from leafletgen.translate.gate import document_refusals, refusals_for
 from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
+from leafletgen.workers import start_pool, stop_now
 
 CACHE_FILES = 512
 
