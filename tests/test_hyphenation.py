@@ -28,7 +28,7 @@ def _hyphenated() -> list[str]:
 def test_cached_patterns_hyphenate_like_a_fresh_parse(german: Path, tmp_path: Path) -> None:
     hyphenation.prime('<html lang="de">')
     first = pyphen.hdcache[german]
-    assert list((tmp_path / "leafletgen").glob("hyph-*.pickle"))  # kept for the next process
+    assert list((tmp_path / "leafletgen").glob("hyph-*.json"))  # kept for the next process
     fresh = _hyphenated()
     del pyphen.hdcache[german]
     hyphenation.prime('<p lang="de">')  # as a new process would: from the cache file
@@ -40,8 +40,8 @@ def test_cached_patterns_hyphenate_like_a_fresh_parse(german: Path, tmp_path: Pa
 def test_damaged_pattern_cache_is_parsed_anew(german: Path, tmp_path: Path) -> None:
     hyphenation.prime('<html lang="de">')
     expected = _hyphenated()
-    for cached in (tmp_path / "leafletgen").glob("hyph-*.pickle"):
-        cached.write_bytes(b"\x80\x05not a pickle")
+    for cached in (tmp_path / "leafletgen").glob("hyph-*.json"):
+        cached.write_bytes(b"{\"maxlen\": 3, \"patterns\": {\"ab\": [0, \"x\"]}")
     del pyphen.hdcache[german]
     hyphenation.prime('<html lang="de">')
     assert _hyphenated() == expected
@@ -52,3 +52,34 @@ def test_languages_without_patterns_are_left_alone(tmp_path: Path, monkeypatch: 
     before = dict(pyphen.hdcache)
     hyphenation.prime('<html lang="zh-CN"><p lang="ar">')
     assert pyphen.hdcache == before and not (tmp_path / "leafletgen").exists()
+
+
+def test_nonstandard_hyphenation_survives_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = pyphen.LANGUAGES[pyphen.language_fallback("hu")]
+    monkeypatch.delitem(pyphen.hdcache, path, raising=False)
+    hyphenation.prime('<p lang="hu">')  # parsed, written
+    del pyphen.hdcache[path]
+    hyphenation.prime('<p lang="hu">')  # read back from JSON
+    cached, fresh = pyphen.hdcache[path], pyphen.HyphDict(Path(path))
+    assert cached.patterns == fresh.patterns
+    assert [(k, [getattr(v, "data", None) for v in values]) for k, (_, values) in cached.patterns.items()] == [
+        (k, [getattr(v, "data", None) for v in values]) for k, (_, values) in fresh.patterns.items()]
+
+
+def test_a_cache_file_is_never_executed(german: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pickle
+
+    hyphenation.prime('<html lang="de">')
+    expected = _hyphenated()
+
+    class Boom:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (print, ("cache code ran",))
+
+    for cached in (tmp_path / "leafletgen").glob("hyph-*.json"):
+        cached.write_bytes(pickle.dumps(Boom()))
+    del pyphen.hdcache[german]
+    hyphenation.prime('<html lang="de">')
+    assert _hyphenated() == expected
+    assert "cache code ran" not in capsys.readouterr().out

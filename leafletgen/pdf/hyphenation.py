@@ -3,14 +3,14 @@
 WeasyPrint hyphenates with Pyphen, which parses a language's ``hyph_*.dic`` in Python
 the first time a process needs it: 0.5 s for German, half of a German leaflet's render
 time. The parsed patterns are kept in the cache folder, keyed by the dictionary file and
-Pyphen's version, and put into Pyphen's own in-memory cache before a render; loading
-them back takes ~35 ms. The cache file is trusted like the rest of the user's cache: it
-is checked to hold Pyphen's parsed dictionary and parsed anew if it does not.
+Pyphen's version, and put into Pyphen's own in-memory cache before a render. They are
+stored as JSON, never pickle: a cache file is data, so a tampered one can at worst be
+refused (and parsed anew), never run code.
 """
 
 from __future__ import annotations
 
-import pickle
+import json
 import re
 from pathlib import Path
 
@@ -35,13 +35,30 @@ def prime(html: str) -> None:
 def _load(path: Path) -> pyphen.HyphDict:
     stat = path.stat()
     version = getattr(pyphen, "VERSION", getattr(pyphen, "__version__", "?"))
-    return disk_cached(f"hyph-{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-pyphen{version}.pickle",
-                       lambda: pyphen.HyphDict(path),
-                       lambda parsed: pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), _unpickle)
+    return disk_cached(f"hyph-{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-pyphen{version}.json",
+                       lambda: pyphen.HyphDict(path), _encode, _decode)
 
 
-def _unpickle(data: bytes) -> pyphen.HyphDict:
-    loaded = pickle.loads(data)
-    if not isinstance(loaded, pyphen.HyphDict) or not loaded.patterns:
-        raise ValueError("not Pyphen's parsed patterns")
-    return loaded
+def _encode(parsed: pyphen.HyphDict) -> bytes:
+    """Pyphen's parsed patterns as JSON: values are ints, or [int, data] for a nonstandard
+    hyphenation (Pyphen's DataInt, e.g. Hungarian 'ssz' -> 'sz-sz')."""
+    def value(v: int) -> int | list[object]:
+        data = getattr(v, "data", None)
+        return int(v) if data is None else [int(v), list(data)]
+
+    patterns = {key: [start, [value(v) for v in values]] for key, (start, values) in parsed.patterns.items()}
+    return json.dumps({"maxlen": parsed.maxlen, "patterns": patterns}, ensure_ascii=False).encode("utf-8")
+
+
+def _decode(data: bytes) -> pyphen.HyphDict:
+    raw = json.loads(data)
+    parsed = pyphen.HyphDict.__new__(pyphen.HyphDict)  # filled in here instead of parsing the .dic again
+    parsed.patterns = {
+        str(key): (int(start), tuple(pyphen.DataInt(v[0], data=tuple(v[1])) if isinstance(v, list) else int(v)
+                                     for v in values))
+        for key, (start, values) in raw["patterns"].items()}
+    parsed.cache = {}
+    parsed.maxlen = int(raw["maxlen"])
+    if not parsed.patterns:
+        raise ValueError("no patterns")
+    return parsed
