@@ -119,6 +119,7 @@ def test_draft_renders_an_incomplete_locale_marked_and_highlighted(scratch: Proj
     assert report.ok
     path = report.outcomes[0].path
     assert path is not None and path.name == f"{LEAFLET_ID}.pl.draft.pdf"
+    assert any("not translated" in p for p in report.outcomes[0].problems)  # the gate's answer, reported
     pages = pdf_text(path).split("\f")[:-1]
     assert all("DRAFT – not for patients" in page for page in pages)
     assert normalize("Condoms alone are not enough.") in normalize(pdf_text(path))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leafletgen.build.manifest import Manifest
-from leafletgen.render.options import RenderOptions
+from leafletgen.render.options import OPTIONS, RenderOptions
 
 if TYPE_CHECKING:
     from leafletgen.build.runner import Outcome
@@ -19,16 +19,8 @@ if TYPE_CHECKING:
 
 def output_path(out_dir: Path, leaflet_id: str, locale: str, options: RenderOptions) -> Path:
     """``out/<leaflet>/<leaflet>.<locale>[+<second>][.large][.letter][.draft].pdf``."""
-    name = f"{leaflet_id}.{locale}"
-    if options.with_locale:
-        name += f"+{options.with_locale}"
-    if options.large_print:
-        name += ".large"
-    if options.paper != "a4":
-        name += f".{options.paper}"
-    if options.draft:
-        name += ".draft"
-    return out_dir / leaflet_id / f"{name}.pdf"
+    parts = "".join(spec.name_part(getattr(options, spec.name)) for spec in OPTIONS)  # declared in render/options
+    return out_dir / leaflet_id / f"{leaflet_id}.{locale}{parts}.pdf"
 
 
 def withdraw(out_dir: Path, outcomes: Iterable[Outcome], manifest: Manifest) -> dict[str, str]:

@@ -108,6 +108,8 @@ class Job:
     path: Path
     key: str
     inputs: Files = field(default_factory=dict)
+    #: For a draft: what the gate would refuse (reported with the built PDF).
+    notes: tuple[str, ...] = ()
 
     @property
     def content(self) -> str:
@@ -191,12 +193,13 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
             try:
                 for code in codes:
                     locale_info(code)  # validates the code and that a font stack exists
-                if not options.draft:
-                    refused = document_refusals(snapshot, leaflet, [locale, options.with_locale])
-                    if refused:
-                        done(Outcome(leaflet_id, locale, "refused", problems=tuple(str(f) for f in refused),
-                                     withdraw=tuple(dict.fromkeys(f.locale for f in refused))))
-                        continue
+                refused = document_refusals(snapshot, leaflet, [locale, options.with_locale])
+                if refused and not options.draft:
+                    done(Outcome(leaflet_id, locale, "refused", problems=tuple(str(f) for f in refused),
+                                 withdraw=tuple(dict.fromkeys(f.locale for f in refused))))
+                    continue
+                # a draft prints anyway, marked DRAFT on every page, and reports what the gate refuses
+                notes = tuple(str(f) for f in refused) if options.draft else ()
                 key = build_key(snapshot, leaflet, locale, options, templates)
                 if not force and manifest.is_current(path, key):
                     done(Outcome(leaflet_id, locale, "skipped", path, size=path.stat().st_size))
@@ -205,7 +208,7 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
                 done(Outcome(leaflet_id, locale, "failed", path, problems=tuple(str(p) for p in exc.problems),
                              content=content_digest(inputs)))
                 continue
-            todo.append(Job(project.root, leaflet_id, locale, options, path, key, inputs))
+            todo.append(Job(project.root, leaflet_id, locale, options, path, key, inputs, notes))
     return todo
 
 
@@ -270,4 +273,5 @@ def _run_job(job: Job, render_pdf: PdfRenderer | None = None) -> Outcome:
         problem = Problem(project.display(where), "", f"cannot write: {exc.strerror}")
         return Outcome(job.leaflet, job.locale, "failed", job.path, problems=(str(problem),), content=job.content)
     return Outcome(job.leaflet, job.locale, "built", job.path, seconds=time.perf_counter() - started,
-                   size=len(pdf), key=job.key, sha256=hashlib.sha256(pdf).hexdigest(), content=job.content)
+                   size=len(pdf), key=job.key, sha256=hashlib.sha256(pdf).hexdigest(), content=job.content,
+                   problems=job.notes)

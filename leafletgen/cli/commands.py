@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from leafletgen.build.runner import EVERY_LOCALE, Outcome, build
 from leafletgen.content.pharmacy import load_pharmacy
 from leafletgen.errors import UsageError
 from leafletgen.pdf.warm import WarmRenderer
 from leafletgen.project import Project
-from leafletgen.render.options import RenderOptions
+from leafletgen.render.options import RenderOptions, options_for
 from leafletgen.translate.catalogs import (
     parse_locale,
 )
@@ -23,6 +24,9 @@ def _print_outcome(outcome: Outcome) -> None:
     if outcome.status in ("built", "skipped"):
         print(f"{outcome.status:8} {outcome.path}  ({outcome.size // 1024} KB"
               + (f", {outcome.seconds:.2f} s)" if outcome.status == "built" else ")"))
+        if outcome.problems:  # a draft: what the gate would refuse before it could be printed for patients
+            print(f"         draft: {len(outcome.problems)} message(s) not ready to print, "
+                  f"e.g. {outcome.problems[0]}")
     else:
         _print_problems(outcome)
 
@@ -53,16 +57,20 @@ class _ProgressBar:
 
 
 def build_options(args: argparse.Namespace, project: Project) -> RenderOptions:
-    """Render options from the command line, defaults from the pharmacy profile."""
+    """Render options from the command line (the declared options, render/options.py); an option
+    not given is the pharmacy profile's, else its declared default."""
     pharmacy = load_pharmacy(args.pharmacy, display=project.display(args.pharmacy)) if args.pharmacy else None
-    with_locale = args.with_locale or (pharmacy.second_language if pharmacy else None)
-    if with_locale and with_locale.lower() == "none":
-        with_locale = None
-    if with_locale:
-        parse_locale(with_locale)
-    return RenderOptions(paper=args.paper or (pharmacy.paper if pharmacy and pharmacy.paper else "a4"),
-                         draft=args.draft, large_print=args.large_print, with_locale=with_locale,
-                         pharmacy=pharmacy)
+    values: dict[str, Any] = {}
+    for spec in options_for("cli"):
+        value = getattr(args, spec.name)
+        if value in (None, "") and spec.profile and pharmacy:
+            value = getattr(pharmacy, spec.profile)
+        if spec.kind == "locale" and value and value.lower() == "none":
+            value = None
+        elif spec.kind == "locale" and value:
+            parse_locale(value)
+        values[spec.name] = spec.default if value in (None, "") else value
+    return RenderOptions(**values, pharmacy=pharmacy)
 
 
 def cmd_build(args: argparse.Namespace, project: Project, renderer: WarmRenderer | None = None) -> int:

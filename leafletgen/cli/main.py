@@ -14,6 +14,7 @@ from pathlib import Path
 from leafletgen import __version__
 from leafletgen.errors import LeafletError, UsageError
 from leafletgen.project import Project
+from leafletgen.render.options import options_for
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,13 +36,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="leaflet id to build (repeatable; default: all)")
     b.add_argument("-L", "--locale", action="append", metavar="CODE",
                    help="locale to build, e.g. de or pt_BR (repeatable; default: all)")
-    b.add_argument("--paper", choices=["a4", "letter"], default=None,
-                   help="paper size (default: the pharmacy profile's, else a4)")
-    b.add_argument("--large-print", action="store_true",
-                   help="large print: body text 16 pt, headings larger, same content reflowed")
-    b.add_argument("--with", dest="with_locale", metavar="CODE", default=None,
-                   help="bilingual handout: add the leaflet in this second language after the patient's "
-                        "(default: the pharmacy profile's second_language; 'none' to switch it off)")
+    add_render_options(b)
     b.add_argument("--pharmacy", type=Path, metavar="FILE.yaml", default=None,
                    help="pharmacy profile (name, address, phone, hours, paper, second_language) printed on "
                         "every leaflet; see docs/pharmacy.example.yaml")
@@ -50,9 +45,6 @@ def _parser() -> argparse.ArgumentParser:
                    help="render in N worker processes (default: one per core)")
     b.add_argument("--force", action="store_true",
                    help="rebuild every PDF even when nothing that shapes it has changed")
-    b.add_argument("--draft", action="store_true", help=(
-        "translator preview: render any locale, untranslated text in English and highlighted, "
-        "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf"))
 
     sub.add_parser("validate", help="check the leaflet sources and report every problem")
     sv = sub.add_parser("serve", help="run the clinic order page and JSON API",
@@ -91,6 +83,27 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--by", metavar="NAME", help="the reviewer's name (one line, at most 80 characters)")
     g.add_argument("--undo", action="store_true", help="remove the review record: not reviewed again")
     return parser
+
+
+def add_render_options(parser: argparse.ArgumentParser) -> None:
+    """The declared render options (render/options.py) as arguments, dest = the RenderOptions field.
+
+    An option with a pharmacy-profile field defaults to None here: build_options() then takes
+    the profile's value, else the declared default.
+    """
+    for spec in options_for("cli"):
+        defaults = [f"the pharmacy profile's {spec.profile}"] if spec.profile else []
+        defaults += [str(spec.default)] if spec.default not in (None, False) else []
+        notes = ["default: " + ", else ".join(defaults)] if defaults else []
+        notes += ["'none' to switch it off"] if spec.kind == "locale" else []
+        text = spec.help + (f" ({'; '.join(notes)})" if notes else "")
+        flag, default = str(spec.cli), None if spec.profile else spec.default
+        if spec.kind == "locale":
+            parser.add_argument(flag, dest=spec.name, metavar="CODE", default=default, help=text)
+        elif spec.kind == "choice":
+            parser.add_argument(flag, dest=spec.name, choices=spec.values, default=default, help=text)
+        else:
+            parser.add_argument(flag, dest=spec.name, action="store_true", default=default, help=text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

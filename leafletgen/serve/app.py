@@ -18,18 +18,18 @@ import os
 import zipfile
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from leafletgen.build.outputs import output_path
 from leafletgen.content.model import control_characters, hidden_characters_reason
 from leafletgen.content.pharmacy import LIMITS, Pharmacy
 from leafletgen.project import Project
-from leafletgen.render.options import RenderOptions, for_locale
+from leafletgen.render.options import LOCALE_MAX_LENGTH, Option, RenderOptions, Surface, for_locale, options_for
 from leafletgen.serve.pool import ApiError, Catalogue, Renderer
 
 MAX_ITEMS = 24
@@ -59,11 +59,50 @@ class Clinic(BaseModel):
         return value
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    paper: Literal["a4", "letter"] = "a4"
-    large_print: bool = False
-    with_locale: str | None = Field(default=None, alias="with", max_length=16)
+def _option_field(spec: Option, surface: Surface) -> tuple[Any, Any]:
+    """A declared render option (render/options.py) as a pydantic field, named as on ``surface``."""
+    kind: Any = Literal[spec.values] if spec.kind == "choice" else bool if spec.kind == "flag" else str | None
+    name = spec.on(surface)
+    return kind, Field(spec.default, alias=name if name != spec.name else None, title=spec.label or None,
+                       description=spec.help, max_length=LOCALE_MAX_LENGTH if spec.kind == "locale" else None)
+
+
+def _options_model(model: str, surface: Surface, *, base: type[BaseModel] | None = None,
+                   forbid: bool = False) -> type[BaseModel]:
+    """A model of the render options offered on ``surface``; its field names are RenderOptions'."""
+    fields: dict[str, Any] = {spec.name: _option_field(spec, surface) for spec in options_for(surface)}
+    if base is not None:
+        return create_model(model, __base__=base, **fields)
+    return create_model(model, __config__=ConfigDict(extra="forbid" if forbid else "ignore", populate_by_name=True),
+                        **fields)
+
+
+class _OrderFormFields(BaseModel):
+    """The order form's fields that are not render options."""
+
+    choice: list[str] = Field(default_factory=list)
+    name: str = Field("", max_length=LIMITS["name"])
+    address: str = Field("", max_length=LIMITS["address"])
+    phone: str = Field("", max_length=LIMITS["phone"])
+    hours: str = Field("", max_length=LIMITS["hours"])
+
+
+# The render options of the API, generated from their declaration: an order's JSON ``options``
+# (an unknown field is refused), a PDF URL's query (unknown parameters are ignored, as caches
+# and proxies add some), and the order page's form (its own field names, e.g. ``second``).
+if TYPE_CHECKING:  # mypy cannot see fields made at run time; the code reads them by declaration
+    Options = BaseModel
+    QueryOptions = BaseModel
+    OrderForm = _OrderFormFields
+else:
+    Options = _options_model("Options", "api", forbid=True)
+    QueryOptions = _options_model("QueryOptions", "api")
+    OrderForm = _options_model("OrderForm", "form", base=_OrderFormFields)
+
+
+def _render_options(options: BaseModel, pharmacy: Pharmacy | None = None) -> RenderOptions:
+    return RenderOptions(**{spec.name: getattr(options, spec.name) for spec in options_for("api")},
+                         pharmacy=pharmacy)
 
 
 class Item(BaseModel):
@@ -166,10 +205,10 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
     @app.get("/api/leaflets/{leaflet_id}/{locale}.pdf", summary="One leaflet as PDF (stable URL with ETag)",
              response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
     async def one_pdf(request: Request, leaflet_id: str, locale: str,
-                      paper: Literal["a4", "letter"] = "a4", large_print: bool = False,
-                      with_locale: Annotated[str | None, Query(alias="with", max_length=16)] = None) -> Response:
-        leaflet = catalogue.check(leaflet_id, locale, with_locale)
-        options = for_locale(RenderOptions(paper=paper, large_print=large_print, with_locale=with_locale), locale)
+                      query: Annotated[QueryOptions, Query()]) -> Response:
+        requested = _render_options(query)
+        leaflet = catalogue.check(leaflet_id, locale, requested.with_locale)
+        options = for_locale(requested, locale)
         snapshot = catalogue.snapshot
         etag = f'"{renderer.key(snapshot, leaflet, locale, options)}"'
         if etag in _etags(request.headers.get("if-none-match", "")):
@@ -189,22 +228,15 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
         return _order_page(catalogue)
 
     @app.post("/order", include_in_schema=False)
-    async def order_form(request: Request, choice: Annotated[list[str], Form()] = [],  # noqa: B006
-                         paper: Annotated[Literal["a4", "letter"], Form()] = "a4",
-                         large_print: Annotated[bool, Form()] = False,
-                         second: Annotated[str, Form(max_length=16)] = "",
-                         name: Annotated[str, Form(max_length=LIMITS["name"])] = "",
-                         address: Annotated[str, Form(max_length=LIMITS["address"])] = "",
-                         phone: Annotated[str, Form(max_length=LIMITS["phone"])] = "",
-                         hours: Annotated[str, Form(max_length=LIMITS["hours"])] = "") -> Response:
-        if not choice:
+    async def order_form(form: Annotated[OrderForm, Form()]) -> Response:
+        if not form.choice:
             raise ApiError(422, "Choose at least one leaflet in one language.")
         try:
             items = [Item(leaflet=value.partition(":")[0], locale=value.partition(":")[2])
-                     for value in choice[:MAX_ITEMS + 1]]
-            clinic = Clinic(name=name, address=address, phone=phone, hours=hours) if name or address or phone \
-                else None
-            options = Options.model_validate({"paper": paper, "large_print": large_print, "with": second or None})
+                     for value in form.choice[:MAX_ITEMS + 1]]
+            clinic = Clinic(name=form.name, address=form.address, phone=form.phone, hours=form.hours) \
+                if form.name or form.address or form.phone else None
+            options = Options.model_validate({spec.name: getattr(form, spec.name) for spec in options_for("form")})
             request_order = Order(items=items, options=options, clinic=clinic)
         except ValueError as exc:
             raise ApiError(422, "Please correct the form.", [str(e["loc"][0]) + ": " + e["msg"]
@@ -218,8 +250,7 @@ async def _fulfil(catalogue: Catalogue, renderer: Renderer, order: Order) -> Res
     """One PDF for one item, else a ZIP of PDFs with manifest.json."""
     clinic = order.clinic
     pharmacy = Pharmacy(clinic.name, clinic.address, clinic.phone, clinic.hours) if clinic else None
-    options = RenderOptions(paper=order.options.paper, large_print=order.options.large_print,
-                            with_locale=order.options.with_locale, pharmacy=pharmacy)
+    options = _render_options(order.options, pharmacy)
     items = list(dict.fromkeys((i.leaflet, i.locale) for i in order.items))
     leaflets = [catalogue.check(leaflet_id, locale, options.with_locale) for leaflet_id, locale in items]
     snapshot = catalogue.snapshot
@@ -242,8 +273,8 @@ async def _fulfil(catalogue: Catalogue, renderer: Renderer, order: Order) -> Res
                              "locale": locale, "language": state.name,
                              "with": options.with_locale if options.with_locale != locale else None,
                              "review_state": "reviewed" if reviewed else "not reviewed",
-                             "options": {"paper": options.paper, "large_print": options.large_print,
-                                         "with": options.with_locale,
+                             "options": {**{str(spec.api): getattr(options, spec.name)
+                                            for spec in options_for("api")},
                                          "clinic": clinic.model_dump() if clinic else None},
                              "sha256": hashlib.sha256(data).hexdigest()})
         archive.writestr("manifest.json", json.dumps({"files": manifest}, indent=2, ensure_ascii=False))
@@ -280,6 +311,7 @@ def _order_page(catalogue: Catalogue, *, status: int = 200, message: str = "", p
                              autoescape=True, undefined=jinja2.StrictUndefined)
     html = env.get_template("order.html.j2").render(
         leaflets=list(catalogue.leaflets.values()), readiness=catalogue.readiness, limits=LIMITS,
+        options=options_for("form"),
         message=message, problems=problems or [], max_items=MAX_ITEMS)
     return HTMLResponse(html, status_code=status)
 
