@@ -1,4 +1,7 @@
-"""The document model of a leaflet. Plain frozen dataclasses; no I/O."""
+"""The document model of a leaflet. Plain frozen dataclasses; no I/O.
+
+The block kinds a section is made of (paragraph, bullets, table, ...) are in content/blocks.py.
+"""
 
 from __future__ import annotations
 
@@ -22,40 +25,16 @@ class Text:
     fallback_lang: str | None = None
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    text: Text
+class Block:
+    """The base class of every block kind's dataclass (a paragraph, a list, a table, ...).
 
+    The kinds are the registry in ``content/blocks.py``: each says how it is read from YAML,
+    which of its fields hold its texts, and (by its name) its template. The text walks below
+    ask a block's kind for its texts, so a new kind is extracted, translated and gated
+    without a change here; a block of no registered kind is an error, never skipped.
+    """
 
-@dataclass(frozen=True)
-class Subheading:
-    text: Text
-
-
-@dataclass(frozen=True)
-class Bullets:
-    items: tuple[Text, ...]
-
-
-@dataclass(frozen=True)
-class Steps:
-    items: tuple[Text, ...]
-
-
-@dataclass(frozen=True)
-class QA:
-    question: Text
-    answer: Text
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: Text
-    header: tuple[Text, ...]
-    rows: tuple[tuple[Text, ...], ...]
-
-
-Block = Paragraph | Subheading | Bullets | Steps | QA | Table
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -111,9 +90,14 @@ T = TypeVar("T")
 
 
 def iter_texts(node: Any) -> Iterator[Text]:
-    """Every :class:`Text` inside a model node, depth first, in field order."""
+    """Every :class:`Text` inside a model node, depth first, in field order (a block's: in its
+    kind's order, see content/blocks.py)."""
     if isinstance(node, Text):
         yield node
+    elif isinstance(node, Block):
+        from leafletgen.content.blocks import block_texts  # blocks.py builds on this module
+
+        yield from block_texts(node)
     elif isinstance(node, tuple):
         for item in node:
             yield from iter_texts(item)
@@ -126,6 +110,10 @@ def map_texts(node: T, fn: Callable[[Text], Text]) -> T:
     """A copy of ``node`` with every :class:`Text` replaced by ``fn(text)``."""
     if isinstance(node, Text):
         return fn(node)  # type: ignore[return-value]
+    if isinstance(node, Block):
+        from leafletgen.content.blocks import map_block_texts  # blocks.py builds on this module
+
+        return map_block_texts(node, fn)  # type: ignore[return-value]
     if isinstance(node, tuple):
         return tuple(map_texts(item, fn) for item in node)  # type: ignore[return-value]
     if dataclasses.is_dataclass(node) and not isinstance(node, type):

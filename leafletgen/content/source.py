@@ -9,22 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
-from leafletgen.content.model import (
-    QA,
-    Block,
-    Bullets,
-    Leaflet,
-    Meta,
-    Paragraph,
-    Section,
-    Source,
-    Steps,
-    Subheading,
-    Table,
-    Text,
-)
+from leafletgen.content.blocks import REGISTRY
+from leafletgen.content.model import Block, Leaflet, Meta, Section, Source, Text
 from leafletgen.content.yamlnodes import (
     NodeChecker,
     compose_yaml,
@@ -36,7 +24,6 @@ from leafletgen.content.yamlnodes import (
 from leafletgen.errors import SourceError
 
 FORMAT_VERSION = 1
-_BLOCK_KINDS = ("paragraph", "subheading", "bullets", "steps", "qa", "table")
 
 
 def load_leaflet(path: Path, *, display_name: str | None = None) -> Leaflet:
@@ -92,50 +79,18 @@ class Checker(NodeChecker):
         return tuple(t for t in items if t is not None)
 
     def block(self, node: Node | None, path: str) -> Block | None:
+        """One block: a mapping with one key, a kind's name; its kind (content/blocks.py) reads the value."""
+        allowed = ", ".join(REGISTRY)
         if not isinstance(node, MappingNode) or len(node.value) != 1 or not isinstance(node.value[0][0], ScalarNode):
-            self.fail(path, f"must be a mapping with exactly one of: {', '.join(_BLOCK_KINDS)}")
+            self.fail(path, f"must be a mapping with exactly one of: {allowed}")
             return None
         key_node, value = node.value[0]
-        kind = key_node.value
-        where = join(path, kind)
-        if kind == "paragraph":
-            t = self.text(value, where)
-            return Paragraph(t) if t else None
-        if kind == "subheading":
-            t = self.text(value, where)
-            return Subheading(t) if t else None
-        if kind == "bullets":
-            return Bullets(self.texts(value, where))
-        if kind == "steps":
-            return Steps(self.texts(value, where))
-        if kind == "qa":
-            f = self.mapping(value, where, ("question", "answer"))
-            if f is None:
-                return None
-            q = self.text(f.get("question"), join(where, "question")) if "question" in f else None
-            a = self.text(f.get("answer"), join(where, "answer")) if "answer" in f else None
-            return QA(q, a) if q and a else None
-        if kind == "table":
-            return self.table(value, where)
-        self.fail(where, f"unknown block kind (allowed: {', '.join(_BLOCK_KINDS)})")
-        return None
-
-    def table(self, node: Node, path: str) -> Table | None:
-        f = self.mapping(node, path, ("caption", "header", "rows"))
-        if f is None:
+        where = join(path, key_node.value)
+        kind = REGISTRY.get(key_node.value)
+        if kind is None:
+            self.fail(where, f"unknown block kind (allowed: {allowed})")
             return None
-        caption = self.text(f.get("caption"), join(path, "caption")) if "caption" in f else None
-        header = self.texts(f.get("header"), join(path, "header")) if "header" in f else ()
-        rows: list[tuple[Text, ...]] = []
-        for i, row_node in enumerate(self.sequence(f.get("rows"), join(path, "rows")) if "rows" in f else []):
-            where = f"{join(path, 'rows')}[{i}]"
-            row = self.texts(row_node, where)
-            if header and isinstance(row_node, SequenceNode) and len(row_node.value) != len(header):
-                self.fail(where, f"has {len(row_node.value)} cells, the header has {len(header)}")
-            rows.append(row)
-        if caption is None or not header:
-            return None
-        return Table(caption, header, tuple(rows))
+        return kind.read(self, value, where)
 
     def section(self, node: Node | None, path: str, *, key_warning: bool = False) -> Section | None:
         required = ("heading", "blocks") if key_warning else ("id", "heading", "blocks")

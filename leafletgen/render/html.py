@@ -8,6 +8,10 @@ rendered by ``part.html.j2`` with its own language's template strings, then
 
 Every text from leaflets, catalogs and the pharmacy profile is HTML-escaped; the
 only markup a text may carry is ``**bold**``, turned into ``<strong>`` after escaping.
+
+Each block is shown by its kind's template, ``blocks/<kind>.html.j2``, chosen by the kind's
+name in the registry (content/blocks.py); templates without one for every registered kind
+are refused when they are loaded (:func:`check_block_templates`), so no kind is ever left out.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from leafletgen.content.model import Leaflet, Text
+from leafletgen.content.blocks import REGISTRY, kind_of
+from leafletgen.content.model import Block, Leaflet, Text
 from leafletgen.content.pharmacy import Pharmacy
 from leafletgen.errors import Problem, RenderError
 from leafletgen.project import Project
@@ -134,8 +139,35 @@ def document_context(parts: list[Part], options: RenderOptions) -> DocumentConte
     )
 
 
+def block_template(kind: str) -> str:
+    """The template of a block kind, by its registry name (relative to the templates folder)."""
+    return f"blocks/{kind}.html.j2"
+
+
+def check_block_templates(templates_dir: Path, kinds: tuple[str, ...] | None = None) -> None:
+    """A :class:`RenderError` naming each block kind (the registered ones, or ``kinds``) whose
+    template is missing, one line each; nothing when every kind has its template."""
+    missing = [kind for kind in (tuple(REGISTRY) if kinds is None else kinds)
+               if not (templates_dir / block_template(kind)).is_file()]
+    if missing:
+        raise RenderError([Problem(f"{templates_dir.name}/{block_template(kind)}", "",
+                                   f"block kind {kind!r} has no template") for kind in missing])
+
+
+def _template_of(block: Block, templates_dir: Path) -> str:
+    """``block_template(block)`` in the templates: the template of the block's kind."""
+    try:
+        return block_template(kind_of(block).name)
+    except TypeError as exc:  # a block of no registered kind: never skipped in silence
+        raise RenderError(Problem(f"{templates_dir.name}/{PART_TEMPLATE}", "", str(exc))) from None
+
+
 @cache
-def environment(templates_dir: Path) -> jinja2.Environment:
+def environment(templates_dir: Path, kinds: tuple[str, ...] | None = None) -> jinja2.Environment:
+    """The Jinja environment of a templates folder, or a RenderError naming every block kind (of
+    ``kinds``, the registered ones by default) with no template. Rendering passes the kinds
+    registered now, so a kind registered later (a test's) is checked too; a refusal is not cached."""
+    check_block_templates(templates_dir, kinds)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         bytecode_cache=_bytecode_cache(),
@@ -146,6 +178,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["inline"] = inline
+    env.globals["block_template"] = lambda block: _template_of(block, templates_dir)
     env.globals["bidi_ltr"] = lambda value: isolate(value, "ltr")
     env.globals["bidi_auto"] = lambda value: isolate(value, first_strong_direction(value))
     return env
@@ -206,7 +239,7 @@ def render_document(templates_dir: Path, doc: DocumentContext, fragments: list[M
 
 def _render(templates_dir: Path, name: str, strings: TemplateStrings, **context: object) -> str:
     """Render a template; template problems become a :class:`RenderError` naming file and line."""
-    env = environment(templates_dir)
+    env = environment(templates_dir, tuple(REGISTRY))
     env.install_gettext_callables(  # type: ignore[attr-defined]
         strings.gettext, strings.ngettext, newstyle=True, pgettext=strings.pgettext)
 
@@ -237,8 +270,8 @@ def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str | None
     return None, None
 
 
-__all__ = ["DocumentContext", "Part", "RenderOptions", "css_content", "document_context", "inline",
-           "render_document", "render_part"]
+__all__ = ["DocumentContext", "Part", "RenderOptions", "block_template", "check_block_templates", "css_content",
+           "document_context", "inline", "render_document", "render_part"]
 
 
 def leaflet_html(source: Project | Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions,
