@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -240,14 +241,12 @@ def render_document(templates_dir: Path, doc: DocumentContext, fragments: list[M
 def _render(templates_dir: Path, name: str, strings: TemplateStrings, **context: object) -> str:
     """Render a template; template problems become a :class:`RenderError` naming file and line."""
     env = environment(templates_dir, tuple(REGISTRY))
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        strings.gettext, strings.ngettext, newstyle=True, pgettext=strings.pgettext)
 
     def shown(template: str) -> str:
         return f"{templates_dir.name}/{template}"
 
     try:
-        return env.get_template(name).render(**context)
+        return env.get_template(name).render(**_gettext(strings), **context)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(Problem(shown(exc.name or name), f"line {exc.lineno}",
                                   f"template syntax error: {exc.message}")) from None
@@ -257,6 +256,22 @@ def _render(templates_dir: Path, name: str, strings: TemplateStrings, **context:
         template, line = _template_frame(exc, templates_dir)
         raise RenderError(Problem(shown(template or name), f"line {line}" if line else "",
                                   f"template error: {exc}")) from None
+
+
+def _gettext(strings: TemplateStrings) -> dict[str, Callable[..., Markup]]:
+    """This language's gettext functions, passed with each render (the environment is shared by
+    every language, so nothing language-specific is installed in it). They behave as Jinja's
+    "newstyle" gettext: the translation is escaped, then formatted with escaped variables."""
+    def gettext(message: str, **variables: object) -> Markup:
+        return strings.gettext(message) % variables
+
+    def pgettext(context: str, message: str, **variables: object) -> Markup:
+        return strings.pgettext(context, message) % variables
+
+    def ngettext(singular: str, plural: str, n: int, **variables: object) -> Markup:
+        return strings.ngettext(singular, plural, n) % {"num": n, **variables}
+
+    return {"gettext": gettext, "_": gettext, "pgettext": pgettext, "ngettext": ngettext}
 
 
 def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str | None, int | None]:
