@@ -1,5 +1,6 @@
 # Quick start:  make leaflets   (set up everything, build every leaflet)
 #               make test       (set up everything, run the full test suite)
+#               make test-fast  (the same, without real PDFs and the browser)
 # Setup installs what is missing with apt (root or sudo), then a virtual
 # environment in .venv with exactly the Python packages in requirements.lock
 # (hash-checked). The environment is rebuilt from scratch whenever the lock or
@@ -18,7 +19,7 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig 
                 fonts-noto-core fonts-noto-cjk poppler-utils gettext chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup system leaflets test lint lock bench clean
+.PHONY: setup system leaflets test test-fast lint lock bench clean
 
 setup: system $(VENV)/.installed
 
@@ -55,6 +56,10 @@ leaflets: setup
 
 test: setup
 	$(BIN)/pytest
+
+# The fast tier: everything but real PDFs (WeasyPrint) and the browser (Chromium).
+test-fast: setup
+	$(BIN)/pytest -m "not pdf and not browser"
 
 lint: setup
 	$(BIN)/ruff check leafletgen tests benchmarks generate.py

@@ -1,11 +1,28 @@
-"""Shared fixtures: the real project, a scratch copy of it, and PDFs rendered once per session."""
+"""Shared fixtures: the real project, a scratch copy of it, a stand-in renderer, and PDFs rendered once per session.
+
+Two tiers (markers in pyproject.toml). ``pdf``: renders real PDFs with WeasyPrint or reads PDFs back;
+``browser``: drives Chromium. Everything else is the fast tier, ``pytest -m "not pdf and not browser"``
+(``make test-fast``), which needs no WeasyPrint at all: its builds render with :class:`HtmlRenderer`
+(the "PDF" is the HTML that would have been rendered), passed to ``build()`` (:func:`fake_build`) or,
+where no renderer can be passed (the command line, the build's process pool, the warm process, the
+server's workers), put in place of leafletgen.pdf.engine, the only module that imports WeasyPrint
+(the ``fake_engine`` fixture; :data:`FAKE_ENGINE_CLI` for a command line in a subprocess).
+A run that selects no ``pdf`` or ``browser`` test fails if WeasyPrint was imported (the guard at the end).
+
+The PDF tier renders each distinct thing once per session (:func:`session_pdfs`); tests read those PDFs.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
+import time
+import types
 import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +30,15 @@ import pytest
 from leafletgen.build.runner import Report, build
 from leafletgen.content.model import Leaflet
 from leafletgen.project import Project
+from leafletgen.render.locales import locale_info
+from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import available_locales
 from leafletgen.translate.snapshot import load_leaflets
 
 ROOT = Path(__file__).resolve().parent.parent
 LEAFLET_ID = "isotretinoin-20mg"
+#: SOURCE_DATE_EPOCH of the session's PDFs, so that a test can render one again and compare the bytes.
+EPOCH = "1764028800"
 _BIDI_AND_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad\ufeff]")
 
 
@@ -31,24 +52,30 @@ def leaflet(project: Project) -> Leaflet:
     return load_leaflets(project, [LEAFLET_ID])[0]
 
 
+def copy_project(root: Path, source: Path = ROOT) -> Project:
+    """A writable copy of the project's (or ``source``'s) leaflets, locales and templates in ``root``."""
+    for name in ("leaflets", "locales", "templates"):
+        shutil.copytree(source / name, root / name)
+    return Project(root)
+
+
 @pytest.fixture()
 def scratch(tmp_path: Path) -> Project:
     """A writable copy of the project's leaflets, locales and templates."""
-    for name in ("leaflets", "locales", "templates"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    return Project(tmp_path)
-
-
-@pytest.fixture(scope="session")
-def built(project: Project, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
-    """Every leaflet in every locale of the repository, rendered once for the whole session."""
-    out = tmp_path_factory.mktemp("out")
-    report = build(project, out)
-    return out, report
+    return copy_project(tmp_path)
 
 
 def all_locales() -> list[str]:
     return available_locales(ROOT / "locales")
+
+
+def leaflet_ids(project: Project) -> list[str]:
+    return [p.stem for p in project.leaflet_paths()]
+
+
+def unit_count(project: Project) -> int:
+    """How many PDFs a full build of ``project`` writes: every leaflet in every locale."""
+    return len(leaflet_ids(project)) * len(available_locales(project.locales_dir))
 
 
 def normalize(text: str) -> str:
@@ -63,3 +90,182 @@ def pdf_text(path: Path) -> str:
     result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
                             capture_output=True, text=True)
     return result.stdout
+
+
+# -- the fast tier's renderer: the "PDF" is the HTML ------------------------------------------------
+
+
+class HtmlRenderer:
+    """Stands in for WeasyPrint: the "PDF" is the HTML that would have been rendered.
+
+    ``rendered`` lists the units rendered ("<leaflet> <locale>"), ``outputs`` what each got.
+    """
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+        self.rendered: list[str] = []
+        self.outputs: dict[str, bytes] = {}
+
+    def render_pdf(self, html: str, *, base_dir: Path, name: str) -> bytes:
+        if self.seconds:
+            time.sleep(self.seconds)
+        self.rendered.append(name)
+        self.outputs[name] = html.encode("utf-8")
+        return self.outputs[name]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture()
+def html_renderer() -> HtmlRenderer:
+    return HtmlRenderer()
+
+
+def fake_build(project: Project, out: Path, renderer: HtmlRenderer | None = None, **kwargs: object) -> Report:
+    """build() in this process, rendering with HtmlRenderer: every decision is the real one."""
+    return build(project, out, jobs=1, renderer=renderer or HtmlRenderer(), **kwargs)  # type: ignore[arg-type]
+
+
+def is_rendered_html(data: bytes, locale: str) -> bool:
+    """Is ``data`` a whole leaflet as HtmlRenderer or the stand-in engine writes it, in ``locale``?"""
+    text = data.decode("utf-8")
+    return text.startswith("<!DOCTYPE html>") and f'<html lang="{locale_info(locale).tag}"' in text \
+        and text.rstrip().endswith("</html>")
+
+
+def stand_in_engine(seconds: float = 0.0) -> types.ModuleType:
+    """A module to put in place of leafletgen.pdf.engine: render_pdf returns the HTML, warm_up does nothing."""
+    engine = types.ModuleType("leafletgen.pdf.engine", "Stand-in for WeasyPrint (tests/conftest.py).")
+
+    def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True) -> bytes:
+        if seconds:
+            time.sleep(seconds)
+        return html.encode("utf-8")
+
+    engine.render_pdf = render_pdf  # type: ignore[attr-defined]
+    engine.warm_up = lambda: None  # type: ignore[attr-defined]
+    return engine
+
+
+def install_stand_in_engine(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.0) -> None:
+    """Until the test ends, every render in this process and the processes it forks uses the stand-in."""
+    import leafletgen.pdf
+
+    engine = stand_in_engine(seconds)
+    monkeypatch.setitem(sys.modules, engine.__name__, engine)
+    monkeypatch.setattr(leafletgen.pdf, "engine", engine, raising=False)
+
+
+@pytest.fixture()
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line, the build's pool, the warm process and the server render with the stand-in."""
+    install_stand_in_engine(monkeypatch)
+
+
+#: ``python -c FAKE_ENGINE_CLI ARGS...``: the command line (as generate.py runs it) with the stand-in
+#: engine; each render takes LEAFLETGEN_TEST_RENDER_SECONDS. It prints whether WeasyPrint was imported.
+FAKE_ENGINE_CLI = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from conftest import stand_in_engine
+sys.modules["leafletgen.pdf.engine"] = stand_in_engine(float(os.environ.get("LEAFLETGEN_TEST_RENDER_SECONDS", 0)))
+from leafletgen.cli.main import main
+status = main(sys.argv[1:])
+print("weasyprint imported here:", "weasyprint" in sys.modules)
+sys.exit(status)
+"""
+
+
+def fake_engine_cli(*args: str) -> list[str]:
+    """argv for a subprocess running the command line with the stand-in engine."""
+    return [sys.executable, "-c", FAKE_ENGINE_CLI, *args]
+
+
+def fake_engine_env(seconds: float = 0.0) -> dict[str, str]:
+    """The environment for fake_engine_cli: each render takes ``seconds``."""
+    return {**os.environ, "LEAFLETGEN_TEST_RENDER_SECONDS": str(seconds)}
+
+
+# -- the PDF tier: each distinct thing rendered once per session -------------------------------------
+
+SessionPdfs = Callable[..., tuple[Path, Report]]
+
+
+@pytest.fixture(scope="session")
+def session_pdfs(project: Project, tmp_path_factory: pytest.TempPathFactory) -> SessionPdfs:
+    """``session_pdfs(options, locales)``: (out folder, report) of the repository built with those
+    options (default: every leaflet in every locale, default options), rendered once for the session,
+    with SOURCE_DATE_EPOCH = EPOCH."""
+    done: dict[str, tuple[Path, Report]] = {}
+
+    def get(options: RenderOptions | None = None, locales: tuple[str, ...] | None = None) -> tuple[Path, Report]:
+        options = options or RenderOptions()
+        key = repr((options, locales))
+        if key not in done:
+            out = tmp_path_factory.mktemp("pdfs")
+            with pytest.MonkeyPatch.context() as env:
+                env.setenv("SOURCE_DATE_EPOCH", EPOCH)
+                report = build(project, out, locales=locales, options=options)
+            assert report.ok, [o for o in report.outcomes if o.status not in ("built", "skipped")]
+            done[key] = out, report
+        return done[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def built(session_pdfs: SessionPdfs) -> tuple[Path, Report]:
+    """Every leaflet in every locale of the repository, rendered once for the whole session."""
+    return session_pdfs()
+
+
+@pytest.fixture(scope="session")
+def built_large(session_pdfs: SessionPdfs) -> tuple[Path, Report]:
+    """Every leaflet in every locale in large print, rendered once for the whole session."""
+    return session_pdfs(RenderOptions(large_print=True))
+
+
+#: Letter paper: English, and Chinese (another script, another line breaking).
+LETTER_LOCALES = ("en", "zh_CN")
+
+
+@pytest.fixture(scope="session")
+def built_letter(session_pdfs: SessionPdfs) -> tuple[Path, Report]:
+    """Every leaflet on US Letter paper in LETTER_LOCALES, rendered once for the whole session."""
+    return session_pdfs(RenderOptions(paper="letter"), LETTER_LOCALES)
+
+
+# -- the fast tier needs no WeasyPrint: a run without pdf or browser tests fails if it was imported ----
+
+_FAST_ONLY = pytest.StashKey[bool]()
+_CULPRIT = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # the fast tier collects the pdf modules too (then deselects them): they may not import WeasyPrint at the top
+    fast = not any(item.get_closest_marker("pdf") or item.get_closest_marker("browser") for item in session.items)
+    session.config.stash[_FAST_ONLY] = fast
+    if fast and "weasyprint" in sys.modules:
+        session.config.stash[_CULPRIT] = "collection (an import at module level)"
+
+
+@pytest.fixture(autouse=True)
+def _no_weasyprint_in_the_fast_tier(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a run of the fast tier only, fail the test that imported WeasyPrint."""
+    config = request.config
+    watch = config.stash.get(_FAST_ONLY, False) and "weasyprint" not in sys.modules
+    yield
+    if watch and "weasyprint" in sys.modules:
+        config.stash[_CULPRIT] = request.node.nodeid
+        pytest.fail("this test imported weasyprint: mark it `pdf`, or render with HtmlRenderer / fake_engine",
+                    pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if config.stash.get(_FAST_ONLY, False) and "weasyprint" in sys.modules:
+        culprit = config.stash.get(_CULPRIT, "an unknown place")
+        sys.stderr.write(f"\nERROR: the fast tier imported weasyprint, first in {culprit}; "
+                         "tests that need it must be marked `pdf`\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,4 +1,7 @@
-"""PDF/UA-1 machine checks on every locale, large print, bilingual handouts, paper, pharmacy profile."""
+"""PDF/UA-1 machine checks on every locale, large print, bilingual handouts, paper, pharmacy profile.
+
+The PDFs read here are the session's (conftest.session_pdfs); the build decisions and the profile's
+validation are in the fast tier."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leafletgen.build.runner import Report, build
+from leafletgen.build.runner import Report
 from leafletgen.cli.main import main
 from leafletgen.content.pharmacy import parse_pharmacy
 from leafletgen.errors import SourceError
@@ -19,7 +22,7 @@ from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
 from leafletgen.translate.snapshot import load_catalog
 
-from conftest import LEAFLET_ID, ROOT, all_locales, normalize, pdf_text
+from conftest import LEAFLET_ID, ROOT, SessionPdfs, all_locales, fake_build, normalize, pdf_text
 
 MM = 72 / 25.4
 PHARMACY = """name: Riverside <b>Pharmacy</b> & Co
@@ -29,22 +32,18 @@ hours: Mon-Fri 8:30-18:00
 """
 
 
-@pytest.fixture(scope="session")
-def built_large(project: Project, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
-    out = tmp_path_factory.mktemp("large")
-    return out, build(project, out, options=RenderOptions(large_print=True))
-
-
 def pdf_path(out: Path, locale: str, suffix: str = "") -> Path:
     return out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}{suffix}.pdf"
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("locale", all_locales())
 def test_every_locale_passes_the_accessibility_checks(built: tuple[Path, Report], locale: str) -> None:
     failed = [f"{c.name}: {c.detail}" for c in check_file(pdf_path(built[0], locale)) if not c.ok]
     assert failed == []
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("locale", all_locales())
 def test_every_locale_in_large_print_passes_the_accessibility_checks(built_large: tuple[Path, Report],
                                                                       locale: str) -> None:
@@ -52,6 +51,7 @@ def test_every_locale_in_large_print_passes_the_accessibility_checks(built_large
     assert failed == []
 
 
+@pytest.mark.pdf
 def test_a11y_check_fails_on_an_untagged_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plain = tmp_path / "plain.pdf"
     import weasyprint
@@ -62,6 +62,7 @@ def test_a11y_check_fails_on_an_untagged_pdf(tmp_path: Path, capsys: pytest.Capt
     assert "FAIL  marked as tagged" in out and "FAIL  document language" in out
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("locale", all_locales())
 def test_pictogram_alt_text_is_in_the_leaflets_language(project: Project, built: tuple[Path, Report],
                                                         locale: str) -> None:
@@ -86,6 +87,7 @@ def _elements(node: object) -> list[pikepdf.Dictionary]:
     return out
 
 
+@pytest.mark.pdf
 def test_boxed_warning_is_read_before_section_1(built: tuple[Path, Report]) -> None:
     text = normalize(read_structure_text(pdf_path(built[0], "en")))
     assert text.index(normalize("Warning: this medicine can seriously harm an unborn baby")) < text.index(
@@ -112,6 +114,7 @@ def _body_font_sizes(path: Path) -> list[float]:
     return sizes
 
 
+@pytest.mark.pdf
 def test_large_print_body_text_is_at_least_16_pt(built: tuple[Path, Report],
                                                  built_large: tuple[Path, Report]) -> None:
     normal = _body_font_sizes(pdf_path(built[0], "en"))
@@ -137,27 +140,27 @@ def _word_boxes(path: Path) -> list[tuple[float, float, float, float, float, flo
     return boxes
 
 
-@pytest.mark.parametrize(("locale", "suffix", "options"), [
-    ("en", "", RenderOptions()),
-    ("en", ".letter", RenderOptions(paper="letter")),
-    ("ar", ".large", RenderOptions(large_print=True)),
-    ("zh_CN", ".letter", RenderOptions(paper="letter")),
+@pytest.mark.pdf
+@pytest.mark.parametrize(("locale", "suffix", "session_build"), [
+    ("en", "", "built"),
+    ("en", ".letter", "built_letter"),
+    ("ar", ".large", "built_large"),
+    ("zh_CN", ".letter", "built_letter"),
 ])
-def test_no_text_within_10_mm_of_the_paper_edge(project: Project, tmp_path: Path, locale: str, suffix: str,
-                                                options: RenderOptions) -> None:
-    report = build(project, tmp_path, locales=[locale], options=options)
-    assert report.ok
-    boxes = _word_boxes(pdf_path(tmp_path, locale, suffix))
+def test_no_text_within_10_mm_of_the_paper_edge(request: pytest.FixtureRequest, locale: str, suffix: str,
+                                                session_build: str) -> None:
+    out, _ = request.getfixturevalue(session_build)
+    boxes = _word_boxes(pdf_path(out, locale, suffix))
     assert boxes
     too_close = [b for b in boxes if min(b[0], b[1], b[4] - b[2], b[5] - b[3]) < 10 * MM]
     assert too_close == []
 
 
+@pytest.mark.pdf
 def test_bilingual_handout_has_both_languages_tagged_patient_language_first(project: Project,
-                                                                            tmp_path: Path) -> None:
-    report = build(project, tmp_path, locales=["ar"], options=RenderOptions(with_locale="en"))
-    assert report.ok, report.outcomes
-    path = pdf_path(tmp_path, "ar", "+en")
+                                                                            session_pdfs: SessionPdfs) -> None:
+    out, _ = session_pdfs(RenderOptions(with_locale="en"), ("ar",))
+    path = pdf_path(out, "ar", "+en")
     with pikepdf.open(path) as pdf:
         assert str(pdf.Root.Lang) == "ar"
         spans = [e for e in _elements(pdf.Root.StructTreeRoot.K) if e.S == "/Span" and "/ActualText" in e]
@@ -174,12 +177,13 @@ def test_bilingual_handout_has_both_languages_tagged_patient_language_first(proj
 def test_bilingual_handout_is_refused_when_the_second_language_fails_the_gate(scratch: Project,
                                                                               tmp_path: Path) -> None:
     assert main(["--project", str(scratch.root), "init", "pl"]) == 0
-    report = build(scratch, tmp_path, locales=["en"], options=RenderOptions(with_locale="pl"))
+    report = fake_build(scratch, tmp_path, locales=["en"], options=RenderOptions(with_locale="pl"))
     assert report.outcomes[0].status == "refused"
     assert any(p.startswith("pl isotretinoin-20mg key.birth-defects: safety-critical message not translated")
                for p in report.outcomes[0].problems)
 
 
+@pytest.mark.pdf
 def test_pharmacy_details_appear_escaped_on_every_leaflet(scratch: Project, tmp_path: Path) -> None:
     profile = scratch.root / "pharmacy.yaml"
     profile.write_text(PHARMACY + "paper: letter\n")
@@ -195,13 +199,14 @@ def test_pharmacy_details_appear_escaped_on_every_leaflet(scratch: Project, tmp_
     assert normalize(str(heading)) in normalize(pdf_text(pdf_path(tmp_path, "de", ".letter")))
 
 
-def test_paper_on_the_command_line_overrides_the_profile(scratch: Project, tmp_path: Path) -> None:
+def test_paper_on_the_command_line_overrides_the_profile(scratch: Project, tmp_path: Path, fake_engine: None) -> None:
     profile = scratch.root / "pharmacy.yaml"
     profile.write_text(PHARMACY + "paper: letter\n")
     assert main(["--project", str(scratch.root), "build", "-L", "en", "--pharmacy", str(profile),
                  "--paper", "a4", "-o", str(tmp_path)]) == 0
-    with pikepdf.open(pdf_path(tmp_path, "en")) as pdf:
-        assert [round(float(v)) for v in pdf.pages[0].MediaBox][2:] == [595, 842]
+    assert [p.name for p in (tmp_path / LEAFLET_ID).glob("*.pdf")] == [f"{LEAFLET_ID}.en.pdf"]
+    html = pdf_path(tmp_path, "en").read_text(encoding="utf-8")  # the stand-in engine writes the HTML
+    assert "size: A4" in html and "size: letter" not in html  # A4 pages in the PDF: test_pdf.py
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -2,29 +2,34 @@
 the documented exit code, never a traceback, no PDF for the failed item, and earlier good
 output left byte-for-byte untouched.
 
-Every case runs the real command line (``python generate.py --project ...``) on a scratch
-copy of the project, so a traceback would show; only the full-disk cases run in-process,
-because they need a write hook.
+Every case runs the command line's ``main()`` (what ``python generate.py --project ...`` runs;
+that entry point itself: test_cli.py) on a scratch copy of the project, in this process with
+stdout and stderr captured, so an unexpected exception fails the case. Fast tier: every render
+goes to the stand-in engine (conftest: the "PDF" is the HTML); what markup in a translation
+does to the PDF itself is read back from a real one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import os
+import shutil
 import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pikepdf
 import pytest
 
 import leafletgen.files
+from leafletgen.build.runner import Report
 from leafletgen.cli.main import main
 from leafletgen.project import Project
 from leafletgen.translate.poscan import NOT_A_PO_LINE
 
-from conftest import LEAFLET_ID, ROOT, normalize, pdf_text
+from conftest import LEAFLET_ID, copy_project, install_stand_in_engine, is_rendered_html, normalize, pdf_text
 from test_gate import LOCALE as COMPLETE_LOCALE
 from test_gate import edit, make_complete_locale
 
@@ -34,17 +39,24 @@ DE_TEMPLATES_PO = "locales/de/LC_MESSAGES/templates.po"
 TEMPLATE = "templates/leaflet.html.j2"
 
 
+@pytest.fixture(autouse=True)
+def _stand_in_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every build here renders with the stand-in engine, except in the tests marked pdf."""
+    if request.node.get_closest_marker("pdf") is None:
+        install_stand_in_engine(monkeypatch)
+    yield
+
+
 # -- helpers ------------------------------------------------------------------------------
 
 
 def cli(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
-    """The command line exactly as a user runs it."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "generate.py"), "--project", str(project.root), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    """The command line as a user runs it (generate.py calls this main()), its output captured."""
+    argv = ["--project", str(project.root), *args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def pdf_path(out: Path, locale: str) -> Path:
@@ -94,22 +106,29 @@ def replace(text: str, old: str, new: str, count: int = 1) -> str:
     return text.replace(old, new, count)
 
 
-@pytest.fixture(autouse=True)
-def reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fixed build time (inherited by the subprocesses): a legitimate re-render of the English
-    leaflet gives the same bytes, so "untouched" compares content, not timestamps."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-
-
 @pytest.fixture()
 def out(scratch: Project) -> Path:
     return scratch.root / "out"
 
 
+@pytest.fixture(scope="module")
+def _english_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output folder with the English leaflet built by the command line (with the stand-in engine)."""
+    root = tmp_path_factory.mktemp("good-en")
+    project = copy_project(root / "project")
+    with pytest.MonkeyPatch.context() as patch:
+        install_stand_in_engine(patch)
+        assert cli(project, "build", "-L", "en", "-o", str(root / "out")).returncode == 0
+    return root / "out"
+
+
 @pytest.fixture()
-def good_en(scratch: Project, out: Path) -> bytes:
-    """The English leaflet, built into ``out`` before anything is broken; returns its bytes."""
-    assert main(["--project", str(scratch.root), "build", "-L", "en", "-o", str(out)]) == 0
+def good_en(out: Path, _english_output: Path) -> bytes:
+    """The English leaflet, built into ``out`` before anything is broken; returns its bytes.
+
+    Built once for the module: build keys are project-relative, so a copy of that output is
+    current for the scratch project too (the stand-in engine's: only what happens to it counts)."""
+    shutil.copytree(_english_output, out)
     return pdf_path(out, "en").read_bytes()
 
 
@@ -477,9 +496,13 @@ TEMPLATE_CASES: list[tuple[str, Callable[[Project], None], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("break_templates", "problems"), [c[1:] for c in TEMPLATE_CASES], ids=[c[0] for c in TEMPLATE_CASES]
-)
+#: The stylesheet is read by the engine (WeasyPrint's URL fetcher), so that case needs the real one.
+NEEDS_THE_ENGINE = {"missing-stylesheet"}
+
+
+@pytest.mark.parametrize(("break_templates", "problems"), [
+    pytest.param(*c[1:], id=c[0], marks=[pytest.mark.pdf] if c[0] in NEEDS_THE_ENGINE else [])
+    for c in TEMPLATE_CASES])
 def test_bad_template_fails_with_its_file_and_line(
     scratch: Project, out: Path, good_en: bytes, break_templates: Callable[[Project], None], problems: list[str]
 ) -> None:
@@ -518,12 +541,14 @@ INJECTIONS = {
 FOOTER_INJECTION = " </style><style>body{display:none}</style>"
 
 
-def test_markup_and_css_in_translations_appear_literally(scratch: Project, out: Path) -> None:
+@pytest.mark.pdf
+def test_markup_and_css_in_translations_appear_literally(scratch: Project, out: Path,
+                                                         built: tuple[Path, Report]) -> None:
     make_complete_locale(scratch)
     for ctxt, suffix in INJECTIONS.items():
         edit(scratch, ctxt, lambda m, s=suffix: setattr(m, "string", m.string + s))
     edit(scratch, "footer.page", lambda m: setattr(m, "string", m.string + FOOTER_INJECTION), domain="templates")
-    result = cli(scratch, "build", "-L", "en", "-L", COMPLETE_LOCALE, "-o", str(out))
+    result = cli(scratch, "build", "-L", COMPLETE_LOCALE, "-o", str(out))
     assert (result.returncode, result.stderr) == (0, "")
     assert "Traceback" not in result.stdout
     path = pdf_path(out, COMPLETE_LOCALE)
@@ -546,7 +571,7 @@ def test_markup_and_css_in_translations_appear_literally(scratch: Project, out: 
     pages = text.split("\f")[:-1]
     assert all(normalize("</style><style>body{display:none}</style>") in normalize(p) for p in pages)
     # nothing was loaded: the same images as the English leaflet, and the title is the literal text
-    with pikepdf.open(path) as pdf, pikepdf.open(pdf_path(out, "en")) as english:
+    with pikepdf.open(path) as pdf, pikepdf.open(pdf_path(built[0], "en")) as english:
         assert str(pdf.docinfo.Title) == "Isotretinoin 20 mg capsules <script>document.title='x'</script>"
         assert sum(len(p.get_images()) for p in pdf.pages) == sum(len(p.get_images()) for p in english.pages)
 
@@ -695,4 +720,4 @@ def test_full_disk_while_writing_the_manifest(
     assert leftovers(out) == []
     assert not (out / "manifest.json").exists()
     for pdf in out.rglob("*.pdf"):  # a PDF that got written is complete
-        assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
+        assert is_rendered_html(pdf.read_bytes(), pdf.name.split(".")[-2]), pdf

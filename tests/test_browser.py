@@ -25,7 +25,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, sync_playwright
 
+from leafletgen.translate.catalogs import available_locales
+
 from conftest import LEAFLET_ID, ROOT, normalize
+
+pytestmark = [pytest.mark.browser, pytest.mark.pdf]  # Chromium, and the server renders the PDFs it downloads
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -117,8 +121,10 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
             assert page.title().strip()
 
             # Every checkbox has a label, and that label finds it again.
-            checkboxes = page.locator("input[type=checkbox]").all()
-            assert len(checkboxes) >= 3
+            checkboxes = page.locator("input[type=checkbox]").all()  # each leaflet x language, and options
+            offered = len(available_locales(ROOT / "locales")) + 1  # and the Polish just started
+            choices = page.locator("input[type=checkbox][name=choice]").count()
+            assert choices == len(list((ROOT / "leaflets").glob("*.yaml"))) * offered
             for box in checkboxes:
                 texts = box.evaluate("e => [...e.labels].map(l => l.innerText.trim())")
                 assert texts and all(texts), f"checkbox {box.get_attribute('name')} has no label"

@@ -1,4 +1,5 @@
-"""The command line: outputs where promised, exit codes 0/1/2, one clear line per user error."""
+"""The command line: outputs where promised, exit codes 0/1/2, one clear line per user error.
+Fast tier: builds render with the stand-in engine (conftest: the "PDF" is the HTML)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import pytest
 from leafletgen.cli.main import main
 from leafletgen.project import Project
 
-from conftest import LEAFLET_ID, ROOT
+from conftest import LEAFLET_ID, ROOT, is_rendered_html
 
 
-def test_build_writes_the_english_pdf_to_the_documented_path(project: Project, tmp_path: Path) -> None:
+def test_build_writes_the_english_pdf_to_the_documented_path(project: Project, tmp_path: Path,
+                                                            fake_engine: None) -> None:
     assert main(["--project", str(project.root), "build", "-L", "en", "-o", str(tmp_path)]) == 0
     pdf = tmp_path / LEAFLET_ID / f"{LEAFLET_ID}.en.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert is_rendered_html(pdf.read_bytes(), "en")
     assert not list(tmp_path.rglob("*.tmp"))
 
 
@@ -60,7 +62,8 @@ def test_invalid_leaflet_fails_with_every_problem_and_no_traceback(scratch: Proj
     assert not list(tmp_path.rglob("*.pdf"))
 
 
-def test_failed_rebuild_leaves_earlier_good_output_untouched(scratch: Project, tmp_path: Path) -> None:
+def test_failed_rebuild_leaves_earlier_good_output_untouched(scratch: Project, tmp_path: Path,
+                                                            fake_engine: None) -> None:
     assert main(["--project", str(scratch.root), "build", "-L", "en", "-o", str(tmp_path)]) == 0
     pdf = tmp_path / LEAFLET_ID / f"{LEAFLET_ID}.en.pdf"
     before = pdf.read_bytes()

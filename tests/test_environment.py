@@ -1,8 +1,11 @@
-"""The environment is exactly what was tested: requirements.lock, installed by `make setup`."""
+"""The environment is exactly what was tested: requirements.lock, installed by `make setup`; and the
+fast test tier really runs without WeasyPrint (the guard in conftest.py)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 import tomllib
 from importlib import metadata
@@ -50,3 +53,37 @@ def test_the_virtual_environment_is_exactly_the_lock() -> None:
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
     installed.pop("leafletgen")
     assert installed == _locked()
+
+
+_PROBE = """
+import pytest
+
+def test_clean():
+    pass
+
+def test_that_imports_weasyprint():
+    import weasyprint  # noqa: F401
+
+@pytest.mark.pdf
+def test_marked():
+    import weasyprint  # noqa: F401
+"""
+
+
+def test_the_fast_tier_fails_when_a_test_imports_weasyprint(tmp_path: Path) -> None:
+    """Run with conftest.py as a plugin, a stand-in ``weasyprint`` module (no real one needed)."""
+    (tmp_path / "weasyprint.py").write_text("")
+    (tmp_path / "test_probe.py").write_text(_PROBE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    pdf: x\n    browser: x\nfilterwarnings = error\n")
+    tests = Path(__file__).resolve().parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(tests), os.environ.get("PYTHONPATH", "")])}
+
+    fast = subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q",
+                           "-c", str(tmp_path / "pytest.ini"), str(tmp_path / "test_probe.py"),
+                           "-m", "not pdf and not browser"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert fast.returncode == 1, fast.stdout + fast.stderr
+    assert "ERROR at teardown of test_that_imports_weasyprint" in fast.stdout
+    assert "this test imported weasyprint: mark it `pdf`" in fast.stdout
+    assert "the fast tier imported weasyprint, first in test_probe.py::test_that_imports_weasyprint" in fast.stderr
+    assert "2 passed, 1 deselected, 1 error in" in fast.stdout  # a run with pdf tests may: the full suite

@@ -1,4 +1,6 @@
-"""The warnings gate: a locale is printed only when every warning is translated, current and checked."""
+"""The warnings gate: a locale is printed only when every warning is translated, current and checked.
+
+Fast tier: the gate's decisions, rendered with conftest.HtmlRenderer; the draft marks are in the PDF."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
 
-from conftest import LEAFLET_ID, normalize, pdf_text
+from conftest import LEAFLET_ID, fake_build, normalize, pdf_text
 
 LOCALE = "en_GB"  # a complete "translation" we can break on purpose; English-identical text is allowed
 CRITICAL_ID = "before.pregnancy.tests"
@@ -39,7 +41,7 @@ def edit(project: Project, ctxt: str, change: object, domain: str = LEAFLET_ID) 
 
 
 def refusal_lines(project: Project, out: Path) -> list[str]:
-    report = build(project, out, locales=["en", LOCALE])
+    report = fake_build(project, out, locales=["en", LOCALE])
     by_locale = {o.locale: o for o in report.outcomes}
     assert by_locale["en"].status == "built"  # other locales still build
     assert not report.ok
@@ -55,7 +57,7 @@ def complete(scratch: Project) -> Project:
 
 
 def test_complete_locale_builds(complete: Project, tmp_path: Path) -> None:
-    report = build(complete, tmp_path, locales=[LOCALE])
+    report = fake_build(complete, tmp_path, locales=[LOCALE])
     assert report.ok, report.outcomes
 
 
@@ -100,10 +102,10 @@ def test_changed_english_warning_makes_locales_fuzzy_and_refused_until_retransla
     assert message.fuzzy and message.previous_id == [old] and message.string == old
     assert len(refusal_lines(complete, tmp_path / "b")) == 1
     edit(complete, CRITICAL_ID, lambda m: (setattr(m, "string", new), m.flags.discard("fuzzy")))
-    assert build(complete, tmp_path / "c", locales=[LOCALE]).ok
+    assert fake_build(complete, tmp_path / "c", locales=[LOCALE]).ok
 
 
-def test_build_exit_code_and_one_line_per_refused_message(complete: Project, tmp_path: Path,
+def test_build_exit_code_and_one_line_per_refused_message(complete: Project, tmp_path: Path, fake_engine: None,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     edit(complete, CRITICAL_ID, lambda m: m.flags.add("fuzzy"))
     code = main(["--project", str(complete.root), "build", "-L", LOCALE, "-o", str(tmp_path)])
@@ -113,6 +115,7 @@ def test_build_exit_code_and_one_line_per_refused_message(complete: Project, tmp
     assert "Traceback" not in err
 
 
+@pytest.mark.pdf
 def test_draft_renders_an_incomplete_locale_marked_and_highlighted(scratch: Project, tmp_path: Path) -> None:
     assert main(["--project", str(scratch.root), "init", "pl"]) == 0
     report = build(scratch, tmp_path, locales=["pl"], options=RenderOptions(draft=True))
@@ -128,16 +131,16 @@ def test_draft_renders_an_incomplete_locale_marked_and_highlighted(scratch: Proj
 
 
 def test_unreviewed_catalog_prints_the_not_reviewed_notice(complete: Project, tmp_path: Path) -> None:
-    report = build(complete, tmp_path, locales=[LOCALE])
+    notice = '<p class="notice">This translation has not yet been checked by a professional translator.</p>'
+    report = fake_build(complete, tmp_path, locales=[LOCALE])
     assert report.outcomes[0].path is not None
-    text = normalize(pdf_text(report.outcomes[0].path))
-    assert normalize("This translation has not yet been checked by a professional translator.") in text
+    assert notice in report.outcomes[0].path.read_text(encoding="utf-8")  # the "PDF" is the HTML
     assert main(["--project", str(complete.root), "review", LOCALE, "--leaflet", LEAFLET_ID,
                  "--by", "A. Translator"]) == 0
-    report = build(complete, tmp_path, locales=[LOCALE])
+    report = fake_build(complete, tmp_path, locales=[LOCALE])
     assert report.outcomes[0].status == "built"  # the review record is an input: the PDF is rebuilt
     assert report.outcomes[0].path is not None
-    assert normalize("not yet been checked") not in normalize(pdf_text(report.outcomes[0].path))
+    assert "not yet been checked" not in report.outcomes[0].path.read_text(encoding="utf-8")
 
 
 def test_status_exit_code_follows_completeness(complete: Project, capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,7 +167,7 @@ def test_check_reports_locale_domain_context_and_problem(complete: Project,
 
 def test_character_no_font_covers_refuses_the_locale_naming_it(complete: Project, tmp_path: Path) -> None:
     edit(complete, "what.intro", lambda m: setattr(m, "string", m.string + " 𓀀"))
-    report = build(complete, tmp_path, locales=[LOCALE])
+    report = fake_build(complete, tmp_path, locales=[LOCALE])
     outcome = report.outcomes[0]
     assert outcome.status == "failed"
     assert outcome.problems == (

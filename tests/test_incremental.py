@@ -1,4 +1,6 @@
-"""Incremental and parallel builds: unchanged inputs are skipped, any change rebuilds."""
+"""Incremental builds: unchanged inputs are skipped, any change rebuilds. Fast tier: the build's
+decisions, rendered with conftest.HtmlRenderer; that parallel and serial builds give the same PDF
+bytes is in test_pdf.py."""
 
 from __future__ import annotations
 
@@ -8,17 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from leafletgen.build.runner import build
 from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions
 
-from conftest import LEAFLET_ID
+from conftest import LEAFLET_ID, HtmlRenderer, fake_build
 
 LOCALES = ["en", "de"]
 
 
-def statuses(project: Project, out: Path, **kwargs: object) -> dict[str, str]:
-    report = build(project, out, locales=kwargs.pop("locales", LOCALES), **kwargs)  # type: ignore[arg-type]
+def statuses(project: Project, out: Path, renderer: HtmlRenderer | None = None, **kwargs: object) -> dict[str, str]:
+    report = fake_build(project, out, renderer, locales=kwargs.pop("locales", LOCALES), **kwargs)
     return {o.locale: o.status for o in report.outcomes}
 
 
@@ -31,7 +32,9 @@ def built_once(scratch: Project, tmp_path: Path) -> tuple[Project, Path]:
 
 def test_unchanged_inputs_are_not_rendered_again(built_once: tuple[Project, Path]) -> None:
     project, out = built_once
-    assert statuses(project, out) == {"en": "skipped", "de": "skipped"}
+    renderer = HtmlRenderer()
+    assert statuses(project, out, renderer) == {"en": "skipped", "de": "skipped"}
+    assert renderer.rendered == []
 
 
 def test_manifest_records_key_sha256_size_and_time(built_once: tuple[Project, Path]) -> None:
@@ -46,7 +49,9 @@ def test_changed_catalog_rebuilds_only_its_locale(built_once: tuple[Project, Pat
     project, out = built_once
     po = project.locales_dir / "de" / "LC_MESSAGES" / f"{LEAFLET_ID}.po"
     po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert statuses(project, out) == {"en": "skipped", "de": "built"}
+    renderer = HtmlRenderer()
+    assert statuses(project, out, renderer) == {"en": "skipped", "de": "built"}
+    assert renderer.rendered == [f"{LEAFLET_ID} de"]
 
 
 def test_changed_template_or_style_rebuilds_everything(built_once: tuple[Project, Path]) -> None:
@@ -78,13 +83,3 @@ def test_damaged_or_deleted_output_is_rebuilt(built_once: tuple[Project, Path]) 
 def test_force_rebuilds_unchanged(built_once: tuple[Project, Path]) -> None:
     project, out = built_once
     assert statuses(project, out, force=True) == {"en": "built", "de": "built"}
-
-
-def test_parallel_and_serial_builds_give_the_same_bytes(scratch: Project, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
-    assert set(statuses(scratch, tmp_path / "serial", jobs=1).values()) == {"built"}
-    assert set(statuses(scratch, tmp_path / "parallel", jobs=2).values()) == {"built"}
-    for locale in LOCALES:
-        name = Path(LEAFLET_ID) / f"{LEAFLET_ID}.{locale}.pdf"
-        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes()

@@ -1,4 +1,5 @@
-"""Real PDFs rendered by WeasyPrint and read back: warnings text, PDF/UA-1 markers, bookmarks."""
+"""Real PDFs rendered by WeasyPrint and read back: warnings text, PDF/UA-1 markers, bookmarks, paper,
+reproducible bytes. Every PDF read here is one of the session's (conftest.session_pdfs)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from leafletgen.build.runner import Report, build
 from leafletgen.content.model import Leaflet
 from leafletgen.project import Project
-from leafletgen.render.options import RenderOptions
 
-from conftest import LEAFLET_ID, normalize, pdf_text
+from conftest import EPOCH, LEAFLET_ID, normalize, pdf_text
+
+pytestmark = pytest.mark.pdf
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +65,25 @@ def test_every_page_has_a_footer_with_page_count_revision_and_language(english_p
         assert "English · Revision 1, November 25, 2026" in page
 
 
-def test_letter_paper_gives_us_letter_pages(project: Project, tmp_path: Path) -> None:
-    report = build(project, tmp_path, leaflet_ids=[LEAFLET_ID], locales=["en"],
-                   options=RenderOptions(paper="letter"))
-    assert report.ok
-    with pikepdf.open(report.outcomes[0].path) as pdf:
-        box = [float(v) for v in pdf.pages[0].MediaBox]
-    assert box[2:] == pytest.approx([612, 792], abs=0.5)
+def _page_size(path: Path) -> list[float]:
+    with pikepdf.open(path) as pdf:
+        return [float(v) for v in pdf.pages[0].MediaBox][2:]
 
 
-def test_same_inputs_give_the_same_pdf_bytes(project: Project, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764028800")
-    first = build(project, tmp_path / "a", leaflet_ids=[LEAFLET_ID], locales=["en"]).outcomes[0].path
-    second = build(project, tmp_path / "b", leaflet_ids=[LEAFLET_ID], locales=["en"]).outcomes[0].path
-    assert first is not None and second is not None
-    assert first.read_bytes() == second.read_bytes()
-    assert os.environ["SOURCE_DATE_EPOCH"] == "1764028800"
+def test_paper_sizes_are_a4_by_default_and_us_letter_when_asked(english_pdf: Path,
+                                                                built_letter: tuple[Path, Report]) -> None:
+    assert _page_size(english_pdf) == pytest.approx([595.3, 841.9], abs=0.5)
+    letter = built_letter[0] / LEAFLET_ID / f"{LEAFLET_ID}.en.letter.pdf"
+    assert _page_size(letter) == pytest.approx([612, 792], abs=0.5)
+
+
+def test_same_inputs_give_the_same_pdf_bytes_serial_or_parallel(
+        project: Project, built: tuple[Path, Report], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendered again in this process (jobs=1): the bytes of the session's build, rendered in worker processes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    report = build(project, tmp_path, leaflet_ids=[LEAFLET_ID], locales=["en", "de"], jobs=1)
+    assert [o.status for o in report.outcomes] == ["built", "built"]
+    for outcome in report.outcomes:
+        assert outcome.path is not None
+        assert outcome.path.read_bytes() == (built[0] / LEAFLET_ID / outcome.path.name).read_bytes(), outcome.locale
+    assert os.environ["SOURCE_DATE_EPOCH"] == EPOCH

@@ -1,6 +1,6 @@
 """The exact bytes that pass the gate are the bytes printed; a unit that stops passing is withdrawn;
-a broken file fails only its own units. Fast tier: a stand-in renderer returns the HTML it is given,
-so what would be printed is visible without WeasyPrint.
+a broken file fails only its own units. Fast tier: a stand-in renderer (conftest.HtmlRenderer) returns
+the HTML it is given, so what would be printed is visible without WeasyPrint.
 """
 
 from __future__ import annotations
@@ -13,30 +13,18 @@ from pathlib import Path
 import pytest
 
 from leafletgen.build import runner as build_module
-from leafletgen.build.runner import Report, build
+from leafletgen.build.runner import Report
 from leafletgen.errors import LeafletError
 from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales, po_path
 from leafletgen.translate.snapshot import MAX_INPUT_BYTES, Snapshot, cached_leaflet, load_each_leaflet
 
-
-class HtmlRenderer:
-    """Stands in for WeasyPrint: the "PDF" is the HTML that would have been rendered."""
-
-    def __init__(self) -> None:
-        self.rendered: list[str] = []
-
-    def render_pdf(self, html: str, *, base_dir: Path, name: str) -> bytes:
-        self.rendered.append(name)
-        return html.encode("utf-8")
-
-    def close(self) -> None:
-        pass
+from conftest import fake_build, fake_engine_cli, fake_engine_env, leaflet_ids
 
 
 def run(project: Project, out: Path, **kwargs: object) -> Report:
-    return build(project, out, jobs=1, renderer=HtmlRenderer(), **kwargs)  # type: ignore[arg-type]
+    return fake_build(project, out, **kwargs)
 
 
 def translated_locales(project: Project) -> list[str]:
@@ -132,7 +120,7 @@ def test_a_broken_catalog_fails_only_its_own_units(scratch: Project, tmp_path: P
     path.write_text(path.read_text(encoding="utf-8") + '\nmsgid "unterminated\n', encoding="utf-8")
     report = run(scratch, tmp_path / "out")
     statuses = status_of(report)
-    leaflets = [p.stem for p in scratch.leaflet_paths()]
+    leaflets = leaflet_ids(scratch)
     assert {k: v for k, v in statuses.items() if k[1] == locale} == {(i, locale): "failed" for i in leaflets}
     assert {v for k, v in statuses.items() if k[1] != locale} == {"built"}
     assert len(statuses) == len(leaflets) * len(available_locales(scratch.locales_dir))
@@ -247,7 +235,7 @@ def test_status_and_check_show_every_row_when_one_catalog_is_broken(
     assert broken[0]["error"].startswith(f"locales/{locale}/LC_MESSAGES/{leaflet_id}.po: line ")
     others = {(r["locale"], r["domain"]) for r in rows if "error" not in r}
     expected = {(c, d) for c in available_locales(scratch.locales_dir)
-                for d in ([p.stem for p in scratch.leaflet_paths()] + ([TEMPLATES_DOMAIN] if c != "en" else []))}
+                for d in (leaflet_ids(scratch) + ([TEMPLATES_DOMAIN] if c != "en" else []))}
     assert others == expected - {(locale, leaflet_id)}
     assert main(["--project", str(scratch.root), "check"]) == 1
     err = capsys.readouterr().err
@@ -258,27 +246,33 @@ def test_status_and_check_show_every_row_when_one_catalog_is_broken(
 def test_killing_the_build_leaves_no_worker_running(scratch: Project, tmp_path: Path) -> None:
     import signal
     import subprocess
-    import sys
     import time
 
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "leafletgen.cli", "--project", str(scratch.root), "build",
-                                "--jobs", "2", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    render_seconds = 0.3  # renders are under way when the build is killed
+    argv = fake_engine_cli("--project", str(scratch.root), "build", "--jobs", "2", "-o", str(out))
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=fake_engine_env(render_seconds))
     deadline = time.monotonic() + 60
     workers: list[int] = []
-    while time.monotonic() < deadline and not workers:
+    while time.monotonic() < deadline and len(workers) < 2:
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
         workers = [int(p) for p in children.read_text().split()] if children.exists() else []
-        time.sleep(0.05)
+        time.sleep(0.02)
     assert workers, "the build started no worker"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
-    time.sleep(1.0)
-    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]]
-    assert alive == []
+
+    def alive() -> list[int]:
+        return [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                and "Z" not in Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]]
+
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert alive() == []
     written = {p: p.stat().st_mtime for p in out.rglob("*.pdf")}
-    time.sleep(1.5)
+    time.sleep(2 * render_seconds)  # a surviving worker would have finished its render and written it by now
     assert {p: p.stat().st_mtime for p in out.rglob("*.pdf")} == written  # nothing written afterwards
 
 

@@ -1,4 +1,7 @@
-"""The clinic API and order page, through the framework's test client, with real renders."""
+"""The clinic API and order page, through the framework's test client.
+
+Fast tier: the real app and its worker pool, rendering with the stand-in engine (conftest: the
+"PDF" is the HTML). What the PDF itself shows (the clinic, a translation's markup) is real."""
 
 from __future__ import annotations
 
@@ -18,19 +21,42 @@ from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions
 from leafletgen.serve.app import create_app
 from leafletgen.serve.pool import ApiError, Renderer
-from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.translate.catalogs import available_locales, po_path, read_catalog, write_catalog
 from leafletgen.translate.snapshot import Snapshot, load_leaflets
 
-from conftest import LEAFLET_ID, normalize
+from conftest import LEAFLET_ID, copy_project, install_stand_in_engine, is_rendered_html, leaflet_ids, normalize
 
 PDF_URL = f"/api/leaflets/{LEAFLET_ID}/de.pdf"
 
 
+def _app(project: Project, cache: Path) -> TestClient:
+    assert main(["--project", str(project.root), "init", "pl"]) == 0  # an incomplete language
+    return TestClient(create_app(project, cache_dir=cache, workers=2), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app on a scratch project with an incomplete Polish, shared by the tests that change no file.
+
+    Its render workers are forked while the stand-in engine is in place (conftest), so they render
+    with it; this process gets the real engine back at once, for the tests that render real PDFs.
+    """
+    root = tmp_path_factory.mktemp("server")
+    with pytest.MonkeyPatch.context() as patch:
+        install_stand_in_engine(patch)
+        test_client = _app(copy_project(root / "project"), root / "cache").__enter__()
+        pool = test_client.app.state.renderer.pool  # type: ignore[attr-defined]
+        pool.submit(int).result()  # a forked pool starts every worker with its first task
+    try:
+        yield test_client
+    finally:
+        test_client.__exit__(None, None, None)
+
+
 @pytest.fixture()
-def client(scratch: Project, tmp_path: Path) -> Iterator[TestClient]:
-    assert main(["--project", str(scratch.root), "init", "pl"]) == 0  # an incomplete language
-    app = create_app(scratch, cache_dir=tmp_path / "cache", workers=2)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+def real_client(scratch: Project, tmp_path: Path) -> Iterator[TestClient]:
+    """The same app, rendering real PDFs."""
+    with _app(scratch, tmp_path / "cache") as test_client:
         yield test_client
 
 
@@ -55,7 +81,7 @@ def test_leaflets_list_readiness_per_locale_with_native_names(client: TestClient
 def test_pdf_has_a_stable_etag_and_revalidates_cheaply(client: TestClient) -> None:
     first = client.get(PDF_URL)
     assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
-    assert first.content.startswith(b"%PDF-")
+    assert is_rendered_html(first.content, "de")
     etag = first.headers["etag"]
     again = client.get(PDF_URL)
     assert again.headers["etag"] == etag and again.content == first.content
@@ -94,7 +120,7 @@ def _order(*locales: str, **extra: object) -> dict[str, object]:
     return {"items": [{"leaflet": LEAFLET_ID, "locale": loc} for loc in locales], **extra}
 
 
-def test_order_returns_a_zip_with_a_manifest(client: TestClient, tmp_path: Path) -> None:
+def test_order_returns_a_zip_with_a_manifest(client: TestClient) -> None:
     clinic = {"name": "Clinic <img src=file:///etc/passwd>", "address": "1 Road", "phone": "+1 555 0100"}
     response = client.post("/api/orders", json=_order("de", "ar", options={"paper": "letter"}, clinic=clinic))
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
@@ -106,13 +132,23 @@ def test_order_returns_a_zip_with_a_manifest(client: TestClient, tmp_path: Path)
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["revision"] == 1 and entry["review_state"] == "not reviewed"
         assert entry["options"]["paper"] == "letter"
-    text = pdf_text(archive.read(f"{LEAFLET_ID}.de.letter.pdf"), tmp_path)
+        assert is_rendered_html(data, entry["locale"]) and "size: letter" in data.decode()
+    # the clinic is on each leaflet, as text (escaped): what the PDF shows is test_clinic_is_printed_literally
+    assert "Clinic &lt;img src=file:///etc/passwd&gt;" in archive.read(f"{LEAFLET_ID}.de.letter.pdf").decode()
+
+
+@pytest.mark.pdf
+def test_clinic_is_printed_literally(real_client: TestClient, tmp_path: Path) -> None:
+    clinic = {"name": "Clinic <img src=file:///etc/passwd>", "address": "1 Road", "phone": "+1 555 0100"}
+    response = real_client.post("/api/orders", json=_order("de", options={"paper": "letter"}, clinic=clinic))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    text = pdf_text(response.content, tmp_path)
     assert normalize("Clinic <img src=file:///etc/passwd>") in normalize(text)
 
 
 def test_order_of_one_item_returns_the_pdf(client: TestClient) -> None:
     response = client.post("/api/orders", json=_order("en"))
-    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert response.status_code == 200 and is_rendered_html(response.content, "en")
     assert f"{LEAFLET_ID}.en.pdf" in response.headers["content-disposition"]
 
 
@@ -139,7 +175,7 @@ def test_oversized_request_body_is_refused(client: TestClient) -> None:
     assert response.status_code == 413
 
 
-def test_full_queue_answers_503_with_retry_after(scratch: Project, tmp_path: Path) -> None:
+def test_full_queue_answers_503_with_retry_after(scratch: Project, tmp_path: Path, fake_engine: None) -> None:
     renderer = Renderer(scratch, tmp_path, workers=1, queue=1, timeout=60)
     renderer.start()
     leaflet = load_leaflets(scratch)[0]
@@ -178,7 +214,8 @@ def test_order_form_with_an_overlong_choice_is_a_form_error(client: TestClient) 
     assert response.status_code == 422 and 'role="alert"' in response.text
 
 
-def test_render_time_limit_answers_504(scratch: Project, tmp_path: Path) -> None:
+def test_render_time_limit_answers_504(scratch: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_stand_in_engine(monkeypatch, seconds=5)  # a render takes far longer than the limit
     with TestClient(create_app(scratch, cache_dir=tmp_path, workers=1, timeout=0.001)) as slow:
         response = slow.get(PDF_URL)
     assert response.status_code == 504 and "render took longer" in response.json()["error"]
@@ -194,7 +231,7 @@ def test_unexpected_errors_never_show_a_stack_trace(client: TestClient, monkeypa
     assert response.json() == {"error": "internal error"} and "secret" not in response.text
 
 
-def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path) -> None:
+def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path, fake_engine: None) -> None:
     renderer = Renderer(scratch, tmp_path, workers=2, queue=8, timeout=60)
     renderer.start()
     submitted = []
@@ -221,6 +258,7 @@ def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path) -
         renderer.stop()
 
 
+@pytest.mark.pdf
 def test_translation_with_html_cannot_make_the_renderer_read_a_file(scratch: Project, tmp_path: Path) -> None:
     path = po_path(scratch.locales_dir, "de", LEAFLET_ID)
     catalog = read_catalog(path)
@@ -236,8 +274,10 @@ def test_translation_with_html_cannot_make_the_renderer_read_a_file(scratch: Pro
 def test_order_page_is_accessible_html(client: TestClient) -> None:
     page = client.get("/").text
     assert '<html lang="en"' in page and "<title>" in page
-    assert page.count('type="checkbox" name="choice"') == 13
-    assert page.count("<label for=\"c-") == 13
+    project = client.app.state.catalogue.project  # type: ignore[attr-defined]
+    units = len(leaflet_ids(project)) * len(available_locales(project.locales_dir))  # Polish included
+    assert page.count('type="checkbox" name="choice"') == units
+    assert page.count("<label for=\"c-") == units
     assert 'value="isotretinoin-20mg:pl" id="c-isotretinoin-20mg-pl" disabled' in page
 
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 import io
 
 import pikepdf
+import pytest
 
 from leafletgen.inspect.readback import structure_text
-from leafletgen.pdf.engine import render_pdf
 from leafletgen.project import Project
 
 from conftest import normalize
 
+pytestmark = pytest.mark.pdf
+
 HINDI = "गर्भावस्था के दौरान यह दवा न लें"
 HTML = f"""<!DOCTYPE html><html lang="hi"><head><meta charset="utf-8"><title>t</title></head>
 <body style="font-family: 'Noto Sans Devanagari'"><p>{HINDI}</p><ul><li>यह दवा न लें</li></ul></body></html>"""
+
+
+def render_pdf(html: str, **kwargs: object) -> bytes:
+    from leafletgen.pdf.engine import render_pdf as engine  # WeasyPrint: imported by the pdf tier only
+
+    return engine(html, **kwargs)  # type: ignore[arg-type]
 
 
 def tagged_text(exact: bool, project: Project) -> str:

@@ -1,7 +1,8 @@
 """The one-PDF build at the counter: WeasyPrint warms up in a second process meanwhile.
 
 What matters to the user: the same PDF as any other build, errors reported the same
-way, and a render process that never outlives the build.
+way, and a render process that never outlives the build. The warm process's life and death
+are in the fast tier (with the stand-in engine, conftest); its PDFs and render errors are real.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from leafletgen.pdf.warm import WarmRenderer
 from leafletgen.project import Project
 from leafletgen.translate.catalogs import template_messages
 
-from conftest import LEAFLET_ID, ROOT
+from conftest import EPOCH, LEAFLET_ID, ROOT, fake_build
 
 PROBE = """
 import sys
@@ -35,9 +36,10 @@ needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the warm
 def _build(project: Project, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", PROBE, "--project", str(project.root), "build", "-l", LEAFLET_ID,
                            "-o", str(out), *extra], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": "1764028800"})
+                          env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
 
 
+@pytest.mark.pdf
 @needs_two_cores
 def test_one_pdf_build_renders_in_the_warm_process_and_gives_the_same_bytes(scratch: Project,
                                                                             tmp_path: Path) -> None:
@@ -51,13 +53,16 @@ def test_one_pdf_build_renders_in_the_warm_process_and_gives_the_same_bytes(scra
 
 
 @needs_two_cores
-def test_unchanged_one_pdf_build_skips_without_loading_weasyprint(scratch: Project, tmp_path: Path) -> None:
-    assert _build(scratch, tmp_path, "-L", "de").returncode == 0
+def test_unchanged_one_pdf_build_skips_without_loading_weasyprint(scratch: Project, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # as _build has it: the build key includes it
+    assert fake_build(scratch, tmp_path, leaflet_ids=[LEAFLET_ID], locales=["de"]).ok  # the output is current
     again = _build(scratch, tmp_path, "-L", "de")
     assert again.returncode == 0 and "0 built, 1 skipped" in again.stdout
     assert "weasyprint imported here: False" in again.stdout
 
 
+@pytest.mark.pdf
 @needs_two_cores
 def test_render_error_in_the_warm_process_is_one_clear_problem(tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
@@ -70,7 +75,7 @@ def test_render_error_in_the_warm_process_is_one_clear_problem(tmp_path: Path) -
 
 
 @needs_two_cores
-def test_killed_warm_process_fails_the_render_with_one_line(tmp_path: Path) -> None:
+def test_killed_warm_process_fails_the_render_with_one_line(tmp_path: Path, fake_engine: None) -> None:
     renderer = WarmRenderer.start()
     assert renderer is not None
     os.kill(renderer.pid, signal.SIGKILL)
@@ -81,7 +86,7 @@ def test_killed_warm_process_fails_the_render_with_one_line(tmp_path: Path) -> N
 
 
 @needs_two_cores
-def test_closed_warm_process_is_gone(tmp_path: Path) -> None:
+def test_closed_warm_process_is_gone(tmp_path: Path, fake_engine: None) -> None:
     renderer = WarmRenderer.start()
     assert renderer is not None
     renderer.close()  # while it may still be importing WeasyPrint
@@ -115,7 +120,7 @@ def test_a_damaged_template_messages_cache_is_not_trusted(scratch: Project, tmp_
 
 
 @needs_two_cores
-def test_closing_twice_is_harmless() -> None:
+def test_closing_twice_is_harmless(fake_engine: None) -> None:
     renderer = WarmRenderer.start()
     assert renderer is not None
     renderer.close()

@@ -43,6 +43,7 @@ def test_locale_warnings_are_translated_current_and_checked(project: Project, le
                                          template_messages(project))] == []
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("locale", all_locales())
 def test_locale_pdf_builds_with_its_language_and_direction(built: tuple[Path, Report], locale: str) -> None:
     out, report = built
@@ -54,6 +55,7 @@ def test_locale_pdf_builds_with_its_language_and_direction(built: tuple[Path, Re
     assert (info.direction == "rtl") == (locale in {"ar", "ur"})
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("locale", [_text_layer_param(loc) for loc in all_locales()])
 def test_every_warning_is_in_the_locale_pdf_text(project: Project, leaflet: Leaflet,
                                                   built: tuple[Path, Report], locale: str) -> None:
@@ -64,6 +66,7 @@ def test_every_warning_is_in_the_locale_pdf_text(project: Project, leaflet: Leaf
     assert missing == []
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("locale", all_locales())
 def test_every_warning_reads_back_exactly_from_the_tagged_structure(
         project: Project, leaflet: Leaflet, built: tuple[Path, Report], locale: str) -> None:
