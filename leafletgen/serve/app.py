@@ -320,4 +320,5 @@ def serve(project: Project, host: str, port: int, workers: int | None, queue: in
     import uvicorn
 
     app = create_app(project, workers=workers, queue=queue, timeout=timeout)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # SIGTERM: stop taking requests, give running ones 2 s, then the pool kills their renders.
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=2)
