@@ -195,8 +195,8 @@ SessionPdfs = Callable[..., tuple[Path, Report]]
 @pytest.fixture(scope="session")
 def session_pdfs(project: Project, tmp_path_factory: pytest.TempPathFactory) -> SessionPdfs:
     """``session_pdfs(options, locales)``: (out folder, report) of the repository built with those
-    options (default: every leaflet in every locale, default options), rendered once for the session,
-    with SOURCE_DATE_EPOCH = EPOCH."""
+    options (default: every leaflet in every locale, default options), rendered once for the session
+    by the build's worker processes, with SOURCE_DATE_EPOCH = EPOCH."""
     done: dict[str, tuple[Path, Report]] = {}
 
     def get(options: RenderOptions | None = None, locales: tuple[str, ...] | None = None) -> tuple[Path, Report]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions
 
-from conftest import LEAFLET_ID, HtmlRenderer, fake_build
+from conftest import LEAFLET_ID, HtmlRenderer, copy_project, fake_build
 
 LOCALES = ["en", "de"]
 
@@ -23,11 +24,20 @@ def statuses(project: Project, out: Path, renderer: HtmlRenderer | None = None, 
     return {o.locale: o.status for o in report.outcomes}
 
 
+@pytest.fixture(scope="module")
+def _first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("incremental")
+    assert statuses(copy_project(root / "project"), root / "out") == {"en": "built", "de": "built"}
+    return root
+
+
 @pytest.fixture()
-def built_once(scratch: Project, tmp_path: Path) -> tuple[Project, Path]:
-    out = tmp_path / "out"
-    assert statuses(scratch, out) == {"en": "built", "de": "built"}
-    return scratch, out
+def built_once(tmp_path: Path, _first_build: Path) -> tuple[Project, Path]:
+    """A scratch project and its output, built once: a copy of the module's first build (keys are
+    project-relative, so the copy is current: test_unchanged_inputs_are_not_rendered_again)."""
+    project = copy_project(tmp_path / "project", source=_first_build / "project")
+    shutil.copytree(_first_build / "out", tmp_path / "out")
+    return project, tmp_path / "out"
 
 
 def test_unchanged_inputs_are_not_rendered_again(built_once: tuple[Project, Path]) -> None:

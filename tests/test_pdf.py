@@ -12,6 +12,7 @@ import pytest
 from leafletgen.build.runner import Report, build
 from leafletgen.content.model import Leaflet
 from leafletgen.project import Project
+from leafletgen.render.options import RenderOptions
 
 from conftest import EPOCH, LEAFLET_ID, normalize, pdf_text
 
@@ -78,12 +79,16 @@ def test_paper_sizes_are_a4_by_default_and_us_letter_when_asked(english_pdf: Pat
 
 
 def test_same_inputs_give_the_same_pdf_bytes_serial_or_parallel(
-        project: Project, built: tuple[Path, Report], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rendered again in this process (jobs=1): the bytes of the session's build, rendered in worker processes."""
+        project: Project, built: tuple[Path, Report], built_letter: tuple[Path, Report], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendered again in this process, one at a time (jobs=1): the bytes of the session's builds, which
+    worker processes rendered in parallel (A4 and US Letter)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    report = build(project, tmp_path, leaflet_ids=[LEAFLET_ID], locales=["en", "de"], jobs=1)
-    assert [o.status for o in report.outcomes] == ["built", "built"]
-    for outcome in report.outcomes:
-        assert outcome.path is not None
-        assert outcome.path.read_bytes() == (built[0] / LEAFLET_ID / outcome.path.name).read_bytes(), outcome.locale
+    for (out, _), options in ((built, RenderOptions()), (built_letter, RenderOptions(paper="letter"))):
+        report = build(project, tmp_path / options.paper, leaflet_ids=[LEAFLET_ID], locales=["en"],
+                       options=options, jobs=1)
+        assert [o.status for o in report.outcomes] == ["built"]
+        path = report.outcomes[0].path
+        assert path is not None
+        assert path.read_bytes() == (out / LEAFLET_ID / path.name).read_bytes(), options
     assert os.environ["SOURCE_DATE_EPOCH"] == EPOCH

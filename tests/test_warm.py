@@ -89,9 +89,11 @@ def test_killed_warm_process_fails_the_render_with_one_line(tmp_path: Path, fake
 def test_closed_warm_process_is_gone(tmp_path: Path, fake_engine: None) -> None:
     renderer = WarmRenderer.start()
     assert renderer is not None
+    pid = renderer.pid  # (once closed, the pool forgets its process: renderer.pid is 0, "any child")
+    assert pid > 0
     renderer.close()  # while it may still be importing WeasyPrint
     with pytest.raises(ChildProcessError):
-        os.waitpid(renderer.pid, os.WNOHANG)  # reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
 
 
 def test_template_messages_follow_an_edited_template_and_its_cache_survives(scratch: Project) -> None:

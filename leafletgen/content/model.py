@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar
 
 
@@ -197,6 +198,7 @@ def _variation_base(char: str) -> bool:
         ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
 
 
+@lru_cache(maxsize=8192)  # the gate asks for every message of every catalog, often the same text
 def hidden_characters(text: str) -> str:
     """The characters of ``text`` that can reorder or hide text on paper, each once, sorted.
 

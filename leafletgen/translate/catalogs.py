@@ -283,7 +283,7 @@ def template_messages(project: Project) -> dict[str, str]:
     from leafletgen.translate.catalogs import PYTHON_STRING_SOURCES
 
     sources = [*sorted(project.templates_dir.glob("**/*.j2")), *PYTHON_STRING_SOURCES]
-    digest = key_of({"sources": digest_files(sources), "engine": engine_fingerprint()})
+    digest = key_of({"sources": digest_files(sources, root=project.root), "engine": engine_fingerprint()})
     return dict(_extracted_template_messages(project.templates_dir, project.root, digest))
 
 
