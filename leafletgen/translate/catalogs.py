@@ -70,23 +70,15 @@ def parse_locale(code: str) -> Locale:
 
 # -- reading and writing -------------------------------------------------------------------
 
-def read_catalog(path: Path, *, display: str | None = None, shared: bool = False) -> LeafletCatalog:
-    """Read a PO or POT file strictly; any defect is a :class:`CatalogError` naming file and line.
-
-    ``shared``: for readers only (gate, status, render). The file is parsed once per
-    process while its bytes are unchanged, and every caller gets the same object, so
-    it must not be changed; update and review read their own copy.
-    """
+def read_catalog(path: Path, *, display: str | None = None) -> LeafletCatalog:
+    """Read a PO or POT file strictly, as a copy of its own (update, review change it); any
+    defect is a :class:`CatalogError` naming file and line. Readers that only look (the gate,
+    status, the render) take theirs from the snapshot (snapshot.load_catalog), parsed once."""
     name = display or str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(Problem(name, "", f"cannot read: {exc.strerror}")) from None
-    return _shared_catalog(data, name) if shared else parse_catalog(data, name)
-
-
-@lru_cache(maxsize=64)
-def _shared_catalog(data: bytes, name: str) -> LeafletCatalog:
     return parse_catalog(data, name)
 
 
