@@ -12,9 +12,11 @@ class Problem:
     file: str
     where: str
     reason: str
+    #: The line in ``file`` (1-based), where known: shown as ``file:line``, as editors and terminals link it.
+    line: int = 0
 
     def __str__(self) -> str:
-        parts = [p for p in (self.file, self.where) if p]
+        parts = [p for p in (f"{self.file}:{self.line}" if self.file and self.line else self.file, self.where) if p]
         return ": ".join([*parts, self.reason])
 
 

@@ -14,6 +14,7 @@ The PDF tier renders each distinct thing once per session (:func:`session_pdfs`)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -22,13 +23,14 @@ import sys
 import time
 import types
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from leafletgen.build.runner import Report, build
 from leafletgen.content.model import Leaflet
+from leafletgen.errors import Problem
 from leafletgen.project import Project
 from leafletgen.render.locales import locale_info
 from leafletgen.render.options import RenderOptions
@@ -36,6 +38,10 @@ from leafletgen.translate.catalogs import available_locales
 from leafletgen.translate.snapshot import load_leaflets
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The leaflet the tests of one mechanism (bad input, the gate, reviews, the server, ...) use as their
+#: material, alone in a scratch copy (:func:`copy_project`), so that other leaflets, shipped or added,
+#: change nothing there. What must hold for every leaflet and locale is tested over the data
+#: (:func:`every_unit`: test_warnings.py, test_accessibility.py, test_gate.py, ...).
 LEAFLET_ID = "isotretinoin-20mg"
 #: SOURCE_DATE_EPOCH of the session's PDFs, so that a test can render one again and compare the bytes.
 EPOCH = "1764028800"
@@ -52,10 +58,25 @@ def leaflet(project: Project) -> Leaflet:
     return load_leaflets(project, [LEAFLET_ID])[0]
 
 
-def copy_project(root: Path, source: Path = ROOT) -> Project:
-    """A writable copy of the project's (or ``source``'s) leaflets, locales and templates in ``root``."""
+def unlined(problems: Iterable[Problem]) -> list[str]:
+    """Problems as one line each, without their line number (``file: where: reason``): for tests of
+    the path and the reason; the line numbers have tests of their own (test_source.py)."""
+    return [str(dataclasses.replace(p, line=0)) for p in problems]
+
+
+def copy_project(root: Path, source: Path = ROOT, leaflets: Iterable[str] | None = (LEAFLET_ID,)) -> Project:
+    """A writable copy of the project's (or ``source``'s) templates, figures, and the sources and
+    catalogs of ``leaflets`` (by default the one :data:`LEAFLET_ID`; ``None``: every leaflet) in ``root``."""
+    keep = None if leaflets is None else set(leaflets)
+
+    def other_leaflets(folder: str, names: list[str]) -> set[str]:
+        if keep is None:
+            return set()
+        return {n for n in names if Path(n).suffix in (".yaml", ".po", ".pot", ".json")
+                and Path(n).stem not in keep | {"templates"} and not n.startswith("babel")}
+
     for name in ("leaflets", "locales", "templates"):
-        shutil.copytree(source / name, root / name)
+        shutil.copytree(source / name, root / name, ignore=other_leaflets)
     return Project(root)
 
 

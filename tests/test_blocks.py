@@ -3,6 +3,7 @@ rendered through its one entry and its one template; a kind without a template s
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import shutil
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from leafletgen.translate.gate import expected_messages, refusals_for
 from leafletgen.translate.localize import TemplateStrings, translate_leaflet
 from leafletgen.translate.pofile import LeafletCatalog
 from leafletgen.translate.snapshot import load_catalog
+
+from conftest import unlined
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "leaflets/blocks-demo.yaml"
@@ -75,6 +78,11 @@ SAMPLES: dict[str, tuple[str, list[str], str]] = {
               '  <thead><tr><th scope="col">Age</th><th scope="col">Dose</th></tr></thead>\n  <tbody>\n'
               '    <tr><th scope="row">Adults</th><td>20 mg</td></tr>\n'
               '    <tr><th scope="row">Children</th><td>10 mg</td></tr>\n  </tbody>\n</table>\n'),
+    "figure": ("figure: {image: figures/pregnancy-warning.svg, alt: {id: b.f, text: 'A pictogram & its text'}}",
+               ["b.f"],
+               '<img class="figure" src="data:image/svg+xml;base64,'
+               + base64.b64encode((ROOT / "leaflets/figures/pregnancy-warning.svg").read_bytes()).decode()
+               + '" alt="A pictogram &amp; its text">\n'),
 }
 
 
@@ -126,7 +134,7 @@ def project_copy(tmp_path: Path) -> Project:
 
 
 def test_the_registry_holds_the_kinds_in_the_order_messages_list_them() -> None:
-    assert list(REGISTRY) == ["paragraph", "subheading", "bullets", "steps", "qa", "table"]
+    assert list(REGISTRY) == ["paragraph", "subheading", "bullets", "steps", "qa", "table", "figure"]
 
 
 def test_every_registered_kind_has_a_sample() -> None:
@@ -179,16 +187,17 @@ def test_every_kind_s_texts_are_extracted_translated_and_gated(kind: str) -> Non
 def test_an_unknown_kind_is_refused_with_the_allowed_list_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SourceError) as err:
         leaflet_with("sidebar: {id: b.x, text: Hello}")
-    assert str(err.value) == (f"{NAME}: sections[0].blocks[0].sidebar: unknown block kind "
-                              "(allowed: paragraph, subheading, bullets, steps, qa, table)")
+    assert unlined(err.value.problems) == [f"{NAME}: sections[0] (sample).blocks[0].sidebar: unknown block kind "
+                                           "(allowed: paragraph, subheading, bullets, steps, qa, table, figure)"]
     with pytest.raises(SourceError) as err:
         leaflet_with("{paragraph: {id: b.p, text: A}, steps: [{id: b.s, text: B}]}")
-    assert str(err.value) == (f"{NAME}: sections[0].blocks[0]: must be a mapping with exactly one of: "
-                              "paragraph, subheading, bullets, steps, qa, table")
+    assert unlined(err.value.problems) == [
+        f"{NAME}: sections[0] (sample).blocks[0]: must be a mapping with exactly one of: "
+        "paragraph, subheading, bullets, steps, qa, table, figure (and optionally safety_critical)"]
     monkeypatch.setitem(REGISTRY, "note", NOTE)  # the list is the registry's, not a copy of it
     with pytest.raises(SourceError) as err:
         leaflet_with("sidebar: {id: b.x, text: Hello}")
-    assert str(err.value).endswith("(allowed: paragraph, subheading, bullets, steps, qa, table, note)")
+    assert str(err.value).endswith("(allowed: paragraph, subheading, bullets, steps, qa, table, figure, note)")
 
 
 def test_a_kind_registered_without_a_template_fails_at_start_in_one_line(

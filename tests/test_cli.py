@@ -53,11 +53,13 @@ def test_invalid_leaflet_fails_with_every_problem_and_no_traceback(scratch: Proj
     result = subprocess.run([sys.executable, str(ROOT / "generate.py"), "--project", str(scratch.root),
                              "build", "-l", LEAFLET_ID, "-o", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1
+    edited = source.read_text().splitlines()
     assert result.stderr.splitlines() == [
         f"failed   {LEAFLET_ID} (every locale)",
-        f"  leaflets/{LEAFLET_ID}.yaml: author: unknown key (allowed: format, id, meta, title, subtitle, "
-        "key_warning, sections)",
-        f"  leaflets/{LEAFLET_ID}.yaml: meta.revision: must be a whole number of at least 1, got 'first'",
+        f"  leaflets/{LEAFLET_ID}.yaml:{edited.index('author: me') + 1}: author: unknown key (allowed: format, id, "
+        "meta, title, subtitle, key_warning, sections)",
+        f"  leaflets/{LEAFLET_ID}.yaml:{edited.index('  revision: first') + 1}: meta.revision: must be a whole "
+        "number of at least 1, got 'first'",
     ]
     assert not list(tmp_path.rglob("*.pdf"))
 

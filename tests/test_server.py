@@ -92,9 +92,9 @@ def test_pdf_has_a_stable_etag_and_revalidates_cheaply(client: TestClient) -> No
 
 @pytest.mark.parametrize(("url", "status", "error"), [
     ("/api/leaflets/aspirin/de.pdf", 404, "unknown leaflet"),
-    (f"/api/leaflets/{LEAFLET_ID}/xx.pdf", 404, "unknown locale"),
+    (f"/api/leaflets/{LEAFLET_ID}/xx.pdf", 404, "leaflet not offered in this locale"),
     (f"/api/leaflets/{LEAFLET_ID}/..%2F..%2Fetc%2Fpasswd.pdf", 404, None),
-    (f"/api/leaflets/{LEAFLET_ID}/de.pdf?with=xx", 404, "unknown locale"),
+    (f"/api/leaflets/{LEAFLET_ID}/de.pdf?with=xx", 404, "leaflet not offered in this locale"),
     (f"/api/leaflets/{LEAFLET_ID}/de.pdf?paper=a5", 422, "invalid request"),
     (f"/api/leaflets/{LEAFLET_ID}/de.pdf?large_print=maybe", 422, "invalid request"),
 ])

@@ -21,16 +21,16 @@ from leafletgen.render.options import RenderOptions
 from leafletgen.runtime import build_environment, digest_files, engine_fingerprint, key_of
 from leafletgen.translate.catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, po_path
 from leafletgen.translate.review import REVIEWS_DIR
-from leafletgen.translate.snapshot import Files, Snapshot
+from leafletgen.translate.snapshot import Files, Snapshot, figure_paths
 
 
-def unit_inputs(project: Project, leaflet_id: str, locale: str, options: RenderOptions) -> list[Path]:
-    """The files one document is made of: its source, the catalogs of its language(s) and their
-    review records (which decide the not-reviewed notice)."""
+def unit_inputs(project: Project, leaflet: Leaflet, locale: str, options: RenderOptions) -> list[Path]:
+    """The files one document is made of: its source and figures, the catalogs of its language(s)
+    and their review records (which decide the not-reviewed notice)."""
     codes = [c for c in dict.fromkeys([locale, options.with_locale]) if c and c != SOURCE_LOCALE]
     reviews = [p for c in codes for p in sorted((project.locales_dir / c / REVIEWS_DIR).glob("*.json"))]
-    return [project.leaflets_dir / f"{leaflet_id}.yaml",
-            *(po_path(project.locales_dir, c, d) for c in codes for d in (leaflet_id, TEMPLATES_DOMAIN)), *reviews]
+    return [project.leaflets_dir / f"{leaflet.id}.yaml", *figure_paths(project, leaflet),
+            *(po_path(project.locales_dir, c, d) for c in codes for d in (leaflet.id, TEMPLATES_DOMAIN)), *reviews]
 
 
 def content_digest(inputs: Files) -> str:
@@ -59,7 +59,7 @@ def build_key(source: Project | Snapshot, leaflet: Leaflet, locale: str, options
         fonts.append(f"{family}:{path}:{index}:{stat.st_size}:{stat.st_mtime_ns}")
     if options.with_locale:
         fonts += [f"with:{f}" for f in locale_info(options.with_locale).fonts]
-    inputs = unit_inputs(snapshot.project, leaflet.id, locale, options)
+    inputs = unit_inputs(snapshot.project, leaflet, locale, options)
     return key_of({
         "inputs": ";".join(f"{snapshot.name(p)}={snapshot.digest(p)}" for p in inputs),
         "templates": templates,

@@ -35,7 +35,14 @@ from leafletgen.project import Project
 from leafletgen.render.html import leaflet_html
 from leafletgen.render.locales import locale_info
 from leafletgen.render.options import PAPER_SIZES, RenderOptions, for_locale
-from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, LeafletCatalog, available_locales, parse_locale
+from leafletgen.translate.catalogs import (
+    TEMPLATES_DOMAIN,
+    LeafletCatalog,
+    available_locales,
+    offered_locales,
+    parse_locale,
+    po_path,
+)
 from leafletgen.translate.gate import document_refusals
 from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
 
@@ -45,13 +52,15 @@ if TYPE_CHECKING:
 
 #: The locale of an outcome that stands for every unit of a leaflet (its source is broken).
 EVERY_LOCALE = "*"
+#: The status of a unit whose leaflet has no catalog in its locale (catalogs.offered_locales).
+NOT_OFFERED = "not offered"
 
 
 @dataclass(frozen=True)
 class Outcome:
     leaflet: str
     locale: str
-    status: str                      # "built", "skipped", "refused" or "failed"
+    status: str                      # "built", "skipped", "refused", "failed" or "not offered"
     path: Path | None = None
     problems: tuple[str, ...] = ()
     seconds: float = 0.0
@@ -62,6 +71,8 @@ class Outcome:
     withdraw: tuple[str, ...] = ()
     #: Digest of the unit's source and catalogs as rendered (see Entry.content).
     content: str = ""
+    #: The unit was asked for by name (``--locale``): "not offered" is then a failure, not a note.
+    asked: bool = False
 
 
 @dataclass
@@ -74,7 +85,8 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(o.status in ("built", "skipped") for o in self.outcomes)
+        return all(o.status in ("built", "skipped") or (o.status == NOT_OFFERED and not o.asked)
+                   for o in self.outcomes)
 
 
 class PdfRenderer(Protocol):
@@ -162,7 +174,8 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
     """
     project = snapshot.project
     leaflets = load_each_leaflet(snapshot, leaflet_ids)
-    wanted = list(dict.fromkeys(locales)) if locales else available_locales(project.locales_dir)
+    asked = list(dict.fromkeys(locales)) if locales else None
+    every = available_locales(project.locales_dir)
     for code in [*(locales or ()), *([options.with_locale] if options.with_locale else [])]:
         parse_locale(code)  # a code the user typed wrong stops the build; a broken locale folder fails alone
     manifest = Manifest(out_dir)
@@ -172,17 +185,26 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
     for leaflet_id, broken in leaflets.items():
         if isinstance(broken, LeafletError):  # one report for all its units, each withdrawn
             done(Outcome(leaflet_id, EVERY_LOCALE, "failed", problems=tuple(str(p) for p in broken.problems),
-                         withdraw=tuple(wanted)))
+                         withdraw=tuple(asked or every)))
     requested = options
-    for locale in wanted:
+    offered = {ident: offered_locales(project.locales_dir, ident) for ident in leaflets}
+    for locale in asked or every:
         options = for_locale(requested, locale)
         for leaflet_id, leaflet in leaflets.items():
             if isinstance(leaflet, LeafletError):
                 continue
             path = output_path(out_dir, leaflet_id, locale, options)
             codes = tuple(c for c in (locale, options.with_locale) if c)
+            absent = [c for c in codes if c not in offered[leaflet_id]]
+            if absent:  # its earlier PDFs (a catalog since removed) are withdrawn
+                done(Outcome(leaflet_id, locale, NOT_OFFERED, problems=tuple(
+                    f"{leaflet_id} {c}: not offered in this locale: there is no catalog "
+                    f"{project.display(po_path(project.locales_dir, c, leaflet_id))} "
+                    f"(start one with 'leafletgen init {c} --leaflet {leaflet_id}')" for c in absent),
+                    withdraw=tuple(absent), asked=asked is not None))
+                continue
             try:  # the unit's own content: its catalogs must read and parse
-                inputs = snapshot.subset(unit_inputs(project, leaflet_id, locale, options))
+                inputs = snapshot.subset(unit_inputs(project, leaflet, locale, options))
                 for code in codes:
                     load_catalog(snapshot, code, leaflet_id)
                     load_catalog(snapshot, code, TEMPLATES_DOMAIN)

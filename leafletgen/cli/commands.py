@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from leafletgen.build.runner import EVERY_LOCALE, Outcome, build
+from leafletgen.build.runner import EVERY_LOCALE, NOT_OFFERED, Outcome, Report, build
 from leafletgen.content.pharmacy import load_pharmacy
 from leafletgen.errors import UsageError
 from leafletgen.pdf.warm import WarmRenderer
@@ -21,6 +21,8 @@ from leafletgen.translate.snapshot import load_leaflets
 
 
 def _print_outcome(outcome: Outcome) -> None:
+    if outcome.status == NOT_OFFERED and not outcome.asked:
+        return  # summed up per leaflet at the end (_print_not_offered)
     if outcome.status in ("built", "skipped"):
         print(f"{outcome.status:8} {outcome.path}  ({outcome.size // 1024} KB"
               + (f", {outcome.seconds:.2f} s)" if outcome.status == "built" else ")"))
@@ -47,7 +49,7 @@ class _ProgressBar:
         self.bar = tqdm(unit="pdf", desc="building", leave=False, file=sys.stderr)
 
     def __call__(self, outcome: Outcome) -> None:
-        if outcome.status in ("refused", "failed"):
+        if outcome.status in ("refused", "failed") or (outcome.status == NOT_OFFERED and outcome.asked):
             self.bar.clear()
             _print_problems(outcome)
         self.bar.update(1)
@@ -82,9 +84,23 @@ def cmd_build(args: argparse.Namespace, project: Project, renderer: WarmRenderer
     finally:
         if bar:
             bar.close()
+    _print_not_offered(report)
     print(f"{report.count('built')} built, {report.count('skipped')} skipped (unchanged), "
-          f"{report.count('refused')} refused, {report.count('failed')} failed in {report.seconds:.1f} s")
+          f"{report.count('refused')} refused, {report.count('failed')} failed"
+          + (f", {report.count(NOT_OFFERED)} not offered" if report.count(NOT_OFFERED) else "")
+          + f" in {report.seconds:.1f} s")
     return 0 if report.ok else 1
+
+
+def _print_not_offered(report: Report) -> None:
+    """One line per leaflet for the locales it has no catalog in (not asked for by name)."""
+    absent: dict[str, list[str]] = {}
+    for outcome in report.outcomes:
+        if outcome.status == NOT_OFFERED and not outcome.asked:
+            absent.setdefault(outcome.leaflet, []).append(outcome.locale)
+    for leaflet_id, codes in absent.items():
+        print(f"not offered {leaflet_id} in {', '.join(codes)} (no catalog; start one with "
+              f"'leafletgen init LOCALE --leaflet {leaflet_id}')")
 
 
 def cmd_validate(args: argparse.Namespace, project: Project) -> int:

@@ -62,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("extract", help="write the POT templates (one per leaflet, plus templates.pot)")
     i = sub.add_parser("init", help="start the catalogs for a new language")
     i.add_argument("locale", metavar="LOCALE", help="locale code, e.g. fr, pt_BR, zh_CN")
-    sub.add_parser("update", help="extract, then merge the POTs into every locale's catalogs")
+    i.add_argument("-l", "--leaflet", action="append", metavar="ID",
+                   help="only this leaflet (repeatable; default: every leaflet); offers it in LOCALE")
+    sub.add_parser("update", help="extract, then merge the POTs into every existing catalog "
+                                  "(a leaflet is offered in a locale once 'init' starts its catalog)")
     st = sub.add_parser("status", help="per locale and leaflet: translated, fuzzy, missing, warnings, review",
                         description="Exit 1 when any locale is incomplete (it would be refused by build).")
     st.add_argument("-L", "--locale", action="append", metavar="CODE", help="only this locale (repeatable)")
@@ -82,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     g = rv.add_mutually_exclusive_group(required=True)
     g.add_argument("--by", metavar="NAME", help="the reviewer's name (one line, at most 80 characters)")
     g.add_argument("--undo", action="store_true", help="remove the review record: not reviewed again")
+    ac = sub.add_parser("accept", help="accept a translation's warnings after reading it (a reviewed exception)",
+                        description="Writes a translator comment 'accepted DIGEST: ...; by NAME' on each message, "
+                                    "for its text as it is now: its warnings (punctuation, identical to the "
+                                    "English) no longer block printing, until the text changes. Errors (numbers, "
+                                    "markup, placeholders, hidden characters) can never be accepted.")
+    ac.add_argument("locale", metavar="LOCALE")
+    ac.add_argument("domain", metavar="DOMAIN", help="the leaflet id, or 'templates'")
+    ac.add_argument("msgctxt", metavar="MSGCTXT", nargs="+", help="the message id(s), as 'check' prints them")
+    ac.add_argument("--by", metavar="NAME", required=True, help="who read and accepted the translation")
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The translators' subcommands: extract, init, update, status, check, review."""
+"""The translators' subcommands: extract, init, update, status, check, review, accept."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from leafletgen.translate.catalogs import (
     leaflet_template,
     merge,
     new_catalog,
+    offered_locales,
     parse_catalog,
     parse_locale,
     po_path,
@@ -33,7 +34,7 @@ from leafletgen.translate.catalogs import (
     write_catalog,
     write_if_changed,
 )
-from leafletgen.translate.checks import Finding, by_context, check_catalog
+from leafletgen.translate.checks import Finding, by_context, check_catalog, check_translation
 from leafletgen.translate.gate import Status, catalog_refusals, catalog_status, expected_messages
 from leafletgen.translate.review import (
     UnitStatus,
@@ -48,6 +49,7 @@ from leafletgen.translate.review import (
     write_record,
 )
 from leafletgen.translate.snapshot import Snapshot, load_catalog, load_each_leaflet, load_leaflets
+from leafletgen.translate.waivers import accept
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,9 @@ class BrokenRow:
                 "complete": False, "error": self.reason}
 
 
-def _templates(project: Project) -> dict[str, LeafletCatalog]:
-    """Every POT as extracted now from the sources, by domain."""
-    pots = {leaflet.id: leaflet_template(leaflet, leaflet.path) for leaflet in load_leaflets(project)}
+def _templates(project: Project, leaflet_ids: list[str] | None = None) -> dict[str, LeafletCatalog]:
+    """Every POT (or those of ``leaflet_ids`` and the templates') as extracted now from the sources, by domain."""
+    pots = {leaflet.id: leaflet_template(leaflet, leaflet.path) for leaflet in load_leaflets(project, leaflet_ids)}
     pots[TEMPLATES_DOMAIN] = templates_template(project.templates_dir, project.root)
     return pots
 
@@ -87,7 +89,7 @@ def cmd_init(args: argparse.Namespace, project: Project) -> int:
         raise UsageError("English is the source language and needs no catalog")
     locale_info(code)  # a locale that could never be printed (no font stack) gets no catalogs
     created = 0
-    for domain, pot in _templates(project).items():
+    for domain, pot in _templates(project, args.leaflet and list(dict.fromkeys(args.leaflet))).items():
         path = po_path(project.locales_dir, code, domain)
         if path.exists():
             print(f"exists   {project.display(path)} (use 'leafletgen update' to merge changes)")
@@ -117,6 +119,8 @@ def cmd_update(args: argparse.Namespace, project: Project) -> int:
         for domain, pot in pots.items():
             path = po_path(project.locales_dir, code, domain)
             shown = project.display(path)
+            if not path.exists() and domain != TEMPLATES_DOMAIN:
+                continue  # not offered in this locale: 'init LOCALE --leaflet ID' starts it
             try:
                 old = read_catalog(path, display=shown) if path.exists() else new_catalog(pot, code)
                 merged = merge(old, pot)
@@ -162,7 +166,8 @@ def _statuses(project: Project, locales: list[str] | None) -> list[UnitStatus | 
         except LeafletError as exc:
             out.append(BrokenRow(code, code, "*", "; ".join(map(str, exc.problems))))
             continue
-        for leaflet in (item for item in leaflets.values() if isinstance(item, Leaflet)):
+        for leaflet in (item for item in leaflets.values() if isinstance(item, Leaflet)
+                        and code in offered_locales(project.locales_dir, item.id)):
             out.append(_row(partial(_leaflet_status, snapshot, code, language, leaflet, template_msgs),
                             code, language, leaflet.id))
         if code != SOURCE_LOCALE:
@@ -331,6 +336,48 @@ def _undo_review(project: Project, code: str, leaflet_ids: list[str]) -> int:
     return 0
 
 
+def cmd_accept(args: argparse.Namespace, project: Project) -> int:
+    """Accept the warnings of messages as they read now (waivers.py); errors are refused."""
+    code = args.locale.replace("-", "_")
+    parse_locale(code)
+    reason = name_problem(args.by)
+    if reason:
+        raise LeafletError(Problem("", "--by", reason))
+    critical = frozenset() if args.domain == TEMPLATES_DOMAIN else \
+        load_leaflets(project, [args.domain])[0].safety_critical_ids()
+    path = po_path(project.locales_dir, code, args.domain)
+    shown = project.display(path)
+    if not path.exists():
+        raise UsageError(f"no catalog {shown}")
+    catalog = read_catalog(path, display=shown)
+    index = by_context(catalog)
+    problems, accepted = [], []
+    for ctxt in dict.fromkeys(args.msgctxt):
+        message = index.get(ctxt)
+        if message is None or not message.string or message.fuzzy:
+            problems.append(Problem(shown, ctxt, "not translated" if message is None or not message.string
+                                    else "fuzzy: review it and remove the fuzzy flag first"))
+            continue
+        found = check_translation(str(message.id), str(message.string), locale=code, critical=ctxt in critical,
+                                  formatted=args.domain == TEMPLATES_DOMAIN)
+        errors = [p for severity, p in found if severity == "error"]
+        if errors:
+            problems += [Problem(shown, ctxt, f"cannot be accepted, fix it: {p}") for p in errors]
+        elif not found:
+            problems.append(Problem(shown, ctxt, "has no warning to accept"))
+        else:
+            accept(message, [p for _, p in found], clean_name(args.by))
+            accepted.append(ctxt)
+    if problems:
+        raise LeafletError(problems)
+    data = dump_catalog(catalog, shown)
+    parse_catalog(data, shown)  # never write a catalog that cannot be read back
+    write_if_changed(path, data)
+    for ctxt in accepted:
+        print(f"accepted {code} {args.domain} {ctxt} by {clean_name(args.by)} (until its text changes)")
+    return 0
+
+
 TRANSLATOR_COMMANDS = {
     "extract": cmd_extract,
     "init": cmd_init,
@@ -338,4 +385,5 @@ TRANSLATOR_COMMANDS = {
     "status": cmd_status,
     "check": cmd_check,
     "review": cmd_review,
+    "accept": cmd_accept,
 }

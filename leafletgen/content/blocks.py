@@ -38,7 +38,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 class Reader(Protocol):
     """What a block's reader may use: source.py's Checker (every problem recorded, then one failure)."""
 
-    def fail(self, path: str, reason: str) -> None: ...
+    def fail(self, path: str, reason: str, line: int = 0) -> None: ...
 
     def mapping(self, node: Node | None, path: str, required: tuple[str, ...],
                 optional: tuple[str, ...] = ()) -> dict[str, Node] | None: ...
@@ -191,6 +191,22 @@ class Table(Block):
     rows: tuple[tuple[Text, ...], ...]
 
 
+@dataclass(frozen=True)
+class Figure(Block):
+    """A picture the leaflet owns (a pictogram, a diagram): a file in ``leaflets/``, and its
+    alternative text, translated and read out by screen readers like any other text."""
+
+    #: The file, relative to the leaflets folder ("figures/pregnancy-warning.svg").
+    image: str
+    alt: Text
+
+
+#: A figure's file: folders and a name of letters, digits, '-' and '_', ending .svg or .png.
+#: No '..', no absolute path, no hidden file: a figure is always a file of the project.
+FIGURE_PATH = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]*/)*[A-Za-z0-9][A-Za-z0-9_-]*\.(?:svg|png)")
+FIGURE_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+
 def read_paragraph(r: Reader, node: Node | None, path: str) -> Paragraph | None:
     text = r.text(node, path)
     return Paragraph(text) if text else None
@@ -236,13 +252,28 @@ def read_table(r: Reader, node: Node | None, path: str) -> Table | None:
     return Table(caption, header, tuple(rows))
 
 
-#: The kinds, in the order messages list them (paragraph, subheading, bullets, steps, qa, table).
+def read_figure(r: Reader, node: Node | None, path: str) -> Figure | None:
+    f = r.mapping(node, path, ("image", "alt"))
+    if f is None:
+        return None
+    image = r.string(f.get("image"), join(path, "image")) if "image" in f else None
+    if image is not None and not FIGURE_PATH.fullmatch(image):
+        r.fail(join(path, "image"), f"{image[:80]!r} is not a figure file: a path inside the leaflets folder "
+                                    "(letters, digits, '-', '_', '/'), ending .svg or .png")
+        image = None
+    alt = r.text(f.get("alt"), join(path, "alt")) if "alt" in f else None
+    return Figure(image, alt) if image and alt else None
+
+
+#: The kinds, in the order messages list them (paragraph, subheading, bullets, steps, qa, table, figure).
 register(BlockKind("paragraph", Paragraph, read_paragraph, texts=("text",)))
 register(BlockKind("subheading", Subheading, read_subheading, texts=("text",)))
 register(BlockKind("bullets", Bullets, read_bullets, texts=("items",)))
 register(BlockKind("steps", Steps, read_steps, texts=("items",)))
 register(BlockKind("qa", QA, read_qa, texts=("question", "answer")))
 register(BlockKind("table", Table, read_table, texts=("caption", "header", "rows")))
+register(BlockKind("figure", Figure, read_figure, texts=("alt",)))
 
-__all__ = ["QA", "REGISTRY", "Block", "BlockKind", "Bullets", "Paragraph", "Reader", "Steps", "Subheading",
+__all__ = ["FIGURE_PATH", "FIGURE_TYPES", "QA", "REGISTRY", "Block", "BlockKind", "Bullets", "Figure",
+           "Paragraph", "Reader", "Steps", "Subheading",
            "Table", "block_texts", "kind_of", "map_block_texts", "register"]

@@ -26,6 +26,7 @@ class Text:
     fallback_lang: str | None = None
 
 
+@dataclass(frozen=True)
 class Block:
     """The base class of every block kind's dataclass (a paragraph, a list, a table, ...).
 
@@ -33,9 +34,12 @@ class Block:
     which of its fields hold its texts, and (by its name) its template. The text walks below
     ask a block's kind for its texts, so a new kind is extracted, translated and gated
     without a change here; a block of no registered kind is an error, never skipped.
+
+    ``safety_critical``: this block is part of the warnings section even in a section that
+    is not (``safety_critical: true`` beside the kind's key in the YAML).
     """
 
-    __slots__ = ()
+    safety_critical: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class Source:
 @dataclass(frozen=True)
 class Meta:
     inn: Text
-    strength: str
+    #: Every strength the leaflet covers, as written ("20 mg"; "0.5 mg", "1 mg", ...); each is in the title.
+    strengths: tuple[str, ...]
     dosage_form: Text
     brands: tuple[str, ...]
     revision: int
@@ -80,8 +85,10 @@ class Leaflet:
         yield self.meta.inn, False
         yield self.meta.dosage_form, False
         for section in (self.key_warning, *self.sections):
-            for text in iter_texts(section):
-                yield text, section.safety_critical
+            yield section.heading, section.safety_critical
+            for block in section.blocks:
+                for text in iter_texts(block):
+                    yield text, section.safety_critical or block.safety_critical
 
     def safety_critical_ids(self) -> frozenset[str]:
         return frozenset(t.id for t, critical in self.texts() if critical)

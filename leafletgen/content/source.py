@@ -6,10 +6,12 @@ field path and line, and collects every problem before failing once.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from leafletgen.content.blocks import REGISTRY
 from leafletgen.content.model import Block, Leaflet, Meta, Section, Source, Text
@@ -24,6 +26,33 @@ from leafletgen.content.yamlnodes import (
 from leafletgen.errors import SourceError
 
 FORMAT_VERSION = 1
+
+#: A leaflet id: the file name, the gettext domain and the output folder. Lowercase letters and digits
+#: in words joined by single hyphens, starting with a letter, at most 64 characters ("warfarin",
+#: "isotretinoin-20mg"): the same on every file system, in a URL and in a PO header.
+LEAFLET_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+MAX_LEAFLET_ID = 64
+#: Ids a leaflet may not take, with the reason: gettext domains and folders the project already uses.
+RESERVED_LEAFLET_IDS = {
+    "templates": "the gettext domain of the templates' own strings (locales/templates.pot)",
+}
+#: Section ids the templates use for their own anchors (a section's anchor is '<id>-<locale>').
+RESERVED_SECTION_IDS = {
+    "key-warning": "the boxed key warning's anchor",
+    "pharmacy": "the pharmacy details' anchor",
+}
+
+
+def leaflet_id_problem(ident: str) -> str | None:
+    """Why ``ident`` cannot be a leaflet id (see LEAFLET_ID), or None."""
+    if len(ident) > MAX_LEAFLET_ID:
+        return f"too long a leaflet id ({len(ident)} characters, at most {MAX_LEAFLET_ID})"
+    if not LEAFLET_ID.fullmatch(ident):
+        return (f"invalid leaflet id {short(ident)}: lowercase letters and digits in words joined by "
+                f"single hyphens, starting with a letter (like 'warfarin' or 'isotretinoin-20mg')")
+    if ident in RESERVED_LEAFLET_IDS:
+        return f"{short(ident)} is reserved: {RESERVED_LEAFLET_IDS[ident]}"
+    return None
 
 
 def load_leaflet(path: Path, *, display_name: str | None = None) -> Leaflet:
@@ -45,12 +74,23 @@ def parse_leaflet(data: bytes | str, name: str, *, expected_id: str | None = Non
     checker = Checker(name)
     leaflet = checker.leaflet(root, expected_id)
     if checker.problems or leaflet is None:
-        raise SourceError(checker.problems)
+        raise SourceError([replace(p, where=checker.shown(p.where)) for p in checker.problems])
     return leaflet
 
 
 class Checker(NodeChecker):
     """Turns a leaflet's YAML nodes into model objects, recording a Problem for everything wrong."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        #: 'sections[2]' -> its id, so that a problem is shown as 'sections[2] (before).blocks[0]...'.
+        self.section_ids: dict[str, str] = {}
+
+    def shown(self, where: str) -> str:
+        """A problem's path as the author finds it: a section's index with its id."""
+        head, dot, rest = where.partition(".")
+        ident = self.section_ids.get(head)
+        return f"{head} ({ident}){dot}{rest}" if ident else where
 
     # -- leaflet parts ----------------------------------------------------------------
 
@@ -79,18 +119,26 @@ class Checker(NodeChecker):
         return tuple(t for t in items if t is not None)
 
     def block(self, node: Node | None, path: str) -> Block | None:
-        """One block: a mapping with one key, a kind's name; its kind (content/blocks.py) reads the value."""
+        """One block: a mapping with one key, a kind's name, whose kind (content/blocks.py) reads the
+        value; and optionally ``safety_critical: true`` beside it."""
         allowed = ", ".join(REGISTRY)
-        if not isinstance(node, MappingNode) or len(node.value) != 1 or not isinstance(node.value[0][0], ScalarNode):
-            self.fail(path, f"must be a mapping with exactly one of: {allowed}")
+        pairs = [(k, v) for k, v in node.value] if isinstance(node, MappingNode) else []
+        flag = [(k, v) for k, v in pairs if isinstance(k, ScalarNode) and k.value == "safety_critical"]
+        kinds = [(k, v) for k, v in pairs if (k, v) not in flag]
+        if not isinstance(node, MappingNode) or len(kinds) != 1 or len(flag) > 1 \
+                or not isinstance(kinds[0][0], ScalarNode):
+            self.fail(path, f"must be a mapping with exactly one of: {allowed} (and optionally safety_critical)")
             return None
-        key_node, value = node.value[0]
+        key_node, value = kinds[0]
         where = join(path, key_node.value)
+        self.visit(value, where)
         kind = REGISTRY.get(key_node.value)
         if kind is None:
             self.fail(where, f"unknown block kind (allowed: {allowed})")
             return None
-        return kind.read(self, value, where)
+        critical = self.boolean(flag[0][1], join(path, "safety_critical")) if flag else False
+        block = kind.read(self, value, where)
+        return replace(block, safety_critical=True) if block is not None and critical else block
 
     def section(self, node: Node | None, path: str, *, key_warning: bool = False) -> Section | None:
         required = ("heading", "blocks") if key_warning else ("id", "heading", "blocks")
@@ -99,6 +147,11 @@ class Checker(NodeChecker):
         if f is None:
             return None
         ident = "key-warning" if key_warning else (self.ident(f["id"], join(path, "id")) if "id" in f else None)
+        if not key_warning and ident in RESERVED_SECTION_IDS:
+            self.fail(join(path, "id"), f"{short(ident)} is reserved: {RESERVED_SECTION_IDS[ident]}")
+            ident = None
+        elif ident and not key_warning:
+            self.section_ids[path] = ident
         heading = self.text(f.get("heading"), join(path, "heading")) if "heading" in f else None
         critical = key_warning or (
             self.boolean(f["safety_critical"], join(path, "safety_critical")) if "safety_critical" in f else False
@@ -115,7 +168,7 @@ class Checker(NodeChecker):
         if f is None:
             return None
         inn = self.text(f.get("inn"), join(path, "inn")) if "inn" in f else None
-        strength = self.string(f.get("strength"), join(path, "strength")) if "strength" in f else None
+        strengths = self.strengths(f.get("strength"), join(path, "strength")) if "strength" in f else None
         form = self.text(f.get("dosage_form"), join(path, "dosage_form")) if "dosage_form" in f else None
         brands: list[str] = []
         if "brands" in f:
@@ -136,9 +189,31 @@ class Checker(NodeChecker):
                 note = self.string(sf["note"], join(where, "note")) if "note" in sf else ""
                 if src_name:
                     sources.append(Source(src_name, note or ""))
-        if None in (inn, strength, form, revision, when):
+        if None in (inn, strengths, form, revision, when):
             return None
-        return Meta(inn, strength, form, tuple(brands), revision, when, tuple(sources))  # type: ignore[arg-type]
+        return Meta(inn, strengths, form, tuple(brands), revision, when, tuple(sources))  # type: ignore[arg-type]
+
+    def strengths(self, node: Node | None, path: str) -> tuple[str, ...] | None:
+        """``20 mg``, or a list of them (``[0.5 mg, 1 mg]``) for a leaflet that covers several."""
+        nodes = self.sequence(node, path) if isinstance(node, SequenceNode) else [node]
+        where = (lambda i: f"{path}[{i}]") if isinstance(node, SequenceNode) else (lambda i: path)
+        values = [self.string(n, where(i)) for i, n in enumerate(nodes)]
+        for i, value in enumerate(values):
+            if value and not _STRENGTH.fullmatch(value):
+                self.fail(where(i), f"{short(value)} is not a strength: a number and its unit, "
+                                    "like '20 mg' or '0.5 mg'")
+                values[i] = None
+        return tuple(v for v in values if v) if values and all(values) else None
+
+    def consistent_title(self, title: Text, meta: Meta) -> None:
+        """The title names the medicine and every strength the leaflet covers (it is what a
+        pharmacist picks the leaflet by; meta is what the masthead prints under it)."""
+        plain = " ".join(title.text.split()).casefold()
+        if meta.inn.text.casefold() not in plain:
+            self.fail("title.text", f"does not name the medicine: meta.inn is {short(meta.inn.text)}")
+        for strength in meta.strengths:
+            if not re.search(rf"(?<![\d.,]){re.escape(' '.join(strength.split()).casefold())}(?![\d])", plain):
+                self.fail("title.text", f"does not give the strength {short(strength)} of meta.strength")
 
     def leaflet(self, root: Node | None, expected_id: str | None) -> Leaflet | None:
         if root is None:
@@ -151,7 +226,11 @@ class Checker(NodeChecker):
             version = self.integer(f["format"], "format")
             if version is not None and version != FORMAT_VERSION:
                 self.fail("format", f"unsupported format {version} (this version reads {FORMAT_VERSION})")
-        ident = self.ident(f["id"], "id") if "id" in f else None
+        ident = self.string(f["id"], "id") if "id" in f else None
+        reason = leaflet_id_problem(ident) if ident else None
+        if reason:
+            self.fail("id", reason)
+            ident = None
         if ident and expected_id and ident != expected_id:
             self.fail("id", f"must match the file name ({expected_id!r}), got {short(ident)}")
         meta = self.meta(f.get("meta"), "meta") if "meta" in f else None
@@ -172,7 +251,11 @@ class Checker(NodeChecker):
             self.fail("sections", "no safety-critical section: mark the warnings with safety_critical: true")
         if None in (ident, meta, title, subtitle, key):
             return None
+        self.consistent_title(title, meta)  # type: ignore[arg-type]
         return Leaflet(ident, self.name, meta, title, subtitle, key, tuple(sections))  # type: ignore[arg-type]
 
 
-__all__ = ["Checker", "load_leaflet", "parse_leaflet"]
+_STRENGTH = re.compile(r"\d+(?:\.\d+)?(?: ?[a-zA-Zµ%/]+)+")
+
+__all__ = ["LEAFLET_ID", "RESERVED_LEAFLET_IDS", "RESERVED_SECTION_IDS", "Checker", "leaflet_id_problem",
+           "load_leaflet", "parse_leaflet"]

@@ -113,24 +113,41 @@ class NodeChecker:
         self.name = name
         self.problems: list[Problem] = []
         self.ids: dict[str, int] = {}
+        #: The line of every node visited, by its path: a problem names the line of its field, or of
+        #: the nearest enclosing one (a missing key: the mapping that lacks it).
+        self.lines: dict[str, int] = {}
 
-    def fail(self, path: str, reason: str) -> None:
-        self.problems.append(Problem(self.name, path or "(top level)", reason))
+    def fail(self, path: str, reason: str, line: int = 0) -> None:
+        self.problems.append(Problem(self.name, path or "(top level)", reason, line or self.line_of(path)))
+
+    def line_of(self, path: str) -> int:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return self.lines.get("", 0)
+
+    def visit(self, node: Node | None, path: str) -> None:
+        if node is not None:
+            self.lines.setdefault(path, node.start_mark.line + 1)
 
     # -- primitive shapes -------------------------------------------------------------
 
     def mapping(self, node: Node | None, path: str, required: tuple[str, ...],
                 optional: tuple[str, ...] = ()) -> dict[str, Node] | None:
+        self.visit(node, path)
         if not isinstance(node, MappingNode):
             self.fail(path, f"must be a mapping, got {kind_of(node)}")
             return None
         out: dict[str, Node] = {}
         for key_node, value in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag != TAG + "str":
-                self.fail(path, f"line {key_node.start_mark.line + 1}: keys must be strings, got {kind_of(key_node)}")
+                self.fail(path, f"keys must be strings, got {kind_of(key_node)}", key_node.start_mark.line + 1)
                 continue
             key = key_node.value
             where = join(path, key)
+            self.visit(value, where)
             if key in out:
                 self.fail(where, "duplicate key")
             elif key not in required and key not in optional:
@@ -144,11 +161,14 @@ class NodeChecker:
         return out
 
     def sequence(self, node: Node | None, path: str, *, non_empty: bool = True) -> list[Node]:
+        self.visit(node, path)
         if not isinstance(node, SequenceNode):
             self.fail(path, f"must be a list, got {kind_of(node)}")
             return []
         if non_empty and not node.value:
             self.fail(path, "must not be empty")
+        for i, item in enumerate(node.value):
+            self.visit(item, f"{path}[{i}]")
         return list(node.value)
 
     def string(self, node: Node | None, path: str, *, allow_empty: bool = False, screen: bool = True

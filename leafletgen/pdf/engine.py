@@ -1,9 +1,10 @@
 """HTML -> PDF/UA-1 with WeasyPrint. The only module that imports WeasyPrint.
 
-WeasyPrint may load only files inside the templates folder: the URL fetcher refuses
-every other URL (``file://`` elsewhere, ``http(s)``, ``data:`` ...) and stops the
-render. Every warning WeasyPrint logs (a missing glyph, a refused URL, a CSS error)
-fails the render: a leaflet is printed exactly as designed or not at all.
+WeasyPrint may load only files inside the templates folder and ``data:`` URLs (a
+leaflet's figures come inline, from the build's snapshot): the URL fetcher refuses
+every other URL (``file://`` elsewhere, ``http(s)``, ...) and stops the render.
+Every warning WeasyPrint logs (a missing glyph, a refused URL, a CSS error) fails the
+render: a leaflet is printed exactly as designed or not at all.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ class LocalOnlyFetcher(URLFetcher):
     """Fetch ``file://`` URLs inside ``root`` only."""
 
     def __init__(self, root: Path) -> None:
-        super().__init__(allowed_protocols={"file"})
+        super().__init__(allowed_protocols={"file", "data"})
         self.root = root.resolve()
 
     def fetch(self, url: str, headers: object = None) -> object:
         parts = urlsplit(url)
+        if parts.scheme == "data":  # a leaflet's figure, inline from the snapshot (render/html.py)
+            return super().fetch(url, headers)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise RefusedURL(f"refused to load {url!r}: only the project's own files may be loaded")
         path = Path(unquote(parts.path)).resolve()

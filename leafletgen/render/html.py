@@ -16,18 +16,19 @@ are refused when they are loaded (:func:`check_block_templates`), so no kind is 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from leafletgen.content.blocks import REGISTRY, kind_of
+from leafletgen.content.blocks import FIGURE_TYPES, REGISTRY, kind_of
 from leafletgen.content.model import Block, Leaflet, Text
 from leafletgen.content.pharmacy import Pharmacy
 from leafletgen.errors import Problem, RenderError
@@ -40,7 +41,7 @@ from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, LeafletCatalog, temp
 from leafletgen.translate.gate import expected_messages
 from leafletgen.translate.localize import TemplateStrings, translate_leaflet
 from leafletgen.translate.review import unit_reviewed
-from leafletgen.translate.snapshot import Snapshot, load_catalog
+from leafletgen.translate.snapshot import Snapshot, figure_data, figures, load_catalog
 
 DOCUMENT_TEMPLATE = "leaflet.html.j2"
 PART_TEMPLATE = "part.html.j2"
@@ -59,6 +60,8 @@ class Part:
     draft: bool
     pharmacy: Pharmacy | None
     first: bool
+    #: Each figure's file as a data: URL, by its path: the bytes of the snapshot, not of the disk.
+    figures: dict[str, str] = field(default_factory=dict)
 
     @property
     def font_stack(self) -> Markup:
@@ -294,10 +297,10 @@ def leaflet_html(source: Project | Snapshot, leaflet: Leaflet, locale: str, opti
     """The HTML for one leaflet (in one or two languages), every character checked against the fonts."""
     snapshot = Snapshot.of(source)
     project = snapshot.project
-    parts = [_part(project, leaflet, locale, catalog, strings, options, first=True)]
+    parts = [_part(snapshot, leaflet, locale, catalog, strings, options, first=True)]
     if options.with_locale:
         second = options.with_locale
-        parts.append(_part(project, leaflet, second, load_catalog(snapshot, second, leaflet.id),
+        parts.append(_part(snapshot, leaflet, second, load_catalog(snapshot, second, leaflet.id),
                            load_catalog(snapshot, second, TEMPLATES_DOMAIN), options, first=False))
     fragments = []
     for part in parts:
@@ -310,12 +313,19 @@ def leaflet_html(source: Project | Snapshot, leaflet: Leaflet, locale: str, opti
     return html
 
 
-def _part(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
+def _part(snapshot: Snapshot, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
           strings: LeafletCatalog | None, options: RenderOptions, *, first: bool) -> Part:
     return Part(
         leaflet=translate_leaflet(leaflet, catalog, draft=options.draft), locale=locale_info(locale),
         strings=TemplateStrings(strings), draft=options.draft, pharmacy=options.pharmacy, first=first,
-        reviewed=reviewed(project, leaflet, locale, catalog, strings))
+        reviewed=reviewed(snapshot.project, leaflet, locale, catalog, strings),
+        figures={f.image: data_url(f.image, figure_data(snapshot, f)) for f in figures(leaflet)})
+
+
+def data_url(name: str, data: bytes) -> str:
+    """The figure inline, so the PDF shows exactly the bytes the snapshot holds (and the engine
+    fetches no file for it)."""
+    return f"data:{FIGURE_TYPES[Path(name).suffix]};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def reviewed(project: Project, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,

@@ -26,7 +26,7 @@ from leafletgen.project import Project
 from leafletgen.render.html import reviewed as unit_reviewed
 from leafletgen.render.locales import locale_info
 from leafletgen.render.options import RenderOptions, for_locale
-from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales, template_messages
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, offered_locales, template_messages
 from leafletgen.translate.gate import document_refusals, refusals_for
 from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
 from leafletgen.workers import start_pool, stop_now
@@ -71,8 +71,8 @@ class Catalogue:
         self.refresh()
 
     def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
-        files = [*self.project.leaflet_paths(), *self.project.locales_dir.glob("*/LC_MESSAGES/*.po"),
-                 *self.project.templates_dir.glob("*.j2")]
+        files = [*self.project.leaflets_dir.rglob("*"), *self.project.locales_dir.glob("*/LC_MESSAGES/*.po"),
+                 *self.project.templates_dir.rglob("*.j2")]
         found = []
         for path in files:
             try:
@@ -98,7 +98,7 @@ class Catalogue:
         readiness: dict[str, dict[str, Readiness]] = {}
         for leaflet in leaflets.values():
             readiness[leaflet.id] = {}
-            for code in available_locales(self.project.locales_dir):
+            for code in offered_locales(self.project.locales_dir, leaflet.id):
                 readiness[leaflet.id][code] = _readiness(snapshot, leaflet, code, template_msgs)
         self.snapshot, self.leaflets, self.broken = snapshot, leaflets, broken
         self.readiness, self._signature = readiness, signature
@@ -117,7 +117,8 @@ class Catalogue:
                 continue
             state = self.readiness[leaflet_id].get(code)
             if state is None:
-                raise ApiError(404, "unknown locale", {"locale": code, "known": sorted(self.readiness[leaflet_id])})
+                raise ApiError(404, "leaflet not offered in this locale",
+                               {"leaflet": leaflet_id, "locale": code, "offered": sorted(self.readiness[leaflet_id])})
             if not state.ready:
                 raise ApiError(409, "locale refused: its warnings are not complete",
                                {"leaflet": leaflet_id, "locale": code, "problems": list(state.problems)})
@@ -233,7 +234,7 @@ class Renderer:
         if future is None:
             if len(self.inflight) >= self.workers + self.queue:  # every worker busy and the queue full
                 raise ApiError(503, "busy: too many renders queued, try again shortly", headers={"Retry-After": "5"})
-            inputs = snapshot.subset(unit_inputs(snapshot.project, leaflet.id, locale, options))
+            inputs = snapshot.subset(unit_inputs(snapshot.project, leaflet, locale, options))
             try:
                 future = self._submit(leaflet.id, locale, options, inputs, key)
             except BrokenProcessPool:  # a worker died while idle: a fresh pool takes this request

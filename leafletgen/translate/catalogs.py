@@ -60,6 +60,15 @@ def available_locales(locales_dir: Path) -> list[str]:
     return [SOURCE_LOCALE, *(loc for loc in unique if loc != SOURCE_LOCALE)]
 
 
+def offered_locales(locales_dir: Path, leaflet_id: str) -> list[str]:
+    """The locales a leaflet is offered in: English (its source) and every locale with a catalog
+    for it (``<locale>/LC_MESSAGES/<leaflet>.po``), sorted. Elsewhere it is "not offered": nobody
+    started a translation, which is not a failure of anything. A catalog that exists but cannot be
+    read still offers the locale: its units fail, and say why."""
+    return [SOURCE_LOCALE, *sorted({p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{leaflet_id}.po")}
+                                   - {SOURCE_LOCALE})]
+
+
 def parse_locale(code: str) -> Locale:
     """A Babel Locale for a code such as ``pt_BR``; :class:`CatalogError` if unknown."""
     try:

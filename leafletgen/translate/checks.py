@@ -4,7 +4,8 @@ Severity ``error``: the translation changes meaning or breaks rendering (a numbe
 markup or placeholder differs, the text is empty, a character could reorder or hide
 text on paper). ``warning``: worth a translator's look (punctuation, text identical to
 the English). In a safety-critical message, every finding of either kind keeps the
-locale off paper; an ``error`` keeps it off paper in any message, and none is waivable.
+locale off paper, unless a reviewer accepted the warnings of that very text (waivers.py);
+an ``error`` keeps it off paper in any message, and is never waivable.
 
 Numbers are compared as values: the English source read with English rules, the
 translation with its own locale's decimal and grouping rules and digits (CLDR via Babel).
@@ -24,6 +25,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from leafletgen.content.model import control_characters_reason
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
+from leafletgen.translate.waivers import is_accepted, is_stale
 
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
 _TRAILING_CLOSERS = "\"'”’»)]）」』"
@@ -253,9 +255,15 @@ def check_catalog(catalog: Catalog, *, locale: str, domain: str, critical_ids: f
             continue
         critical = message.context in critical_ids
         source, translation = str(message.id), str(message.string)
+        accepted = is_accepted(message)
         for severity, problem in check_translation(source, translation, locale=locale, critical=critical,
                                                    formatted=domain == TEMPLATES_DOMAIN):
-            findings.append(Finding(locale, domain, message.context or source, problem, severity, critical))
+            if severity == "error" or not accepted:
+                findings.append(Finding(locale, domain, message.context or source, problem, severity, critical))
+        if is_stale(message):
+            findings.append(Finding(locale, domain, message.context or source,
+                                    "the accepted warnings are stale: the text changed since it was accepted "
+                                    "(read it again, then 'leafletgen accept')", "warning", critical))
     return findings
 
 

@@ -7,7 +7,8 @@ is one or two units (a bilingual handout). The build, drafts' status, ``status``
 - a needed message missing, empty, fuzzy, or translated from older English;
 - any ``error`` of the per-message checks (checks.py: numbers as values, markup,
   placeholders, characters that reorder or hide text, a template string the
-  renderer cannot format), and in a safety-critical message any finding at all;
+  renderer cannot format), and in a safety-critical message any finding at all,
+  except warnings a reviewer accepted for the text as it reads now (waivers.py);
 - and a catalog or template that cannot be read is an error naming it, never a traceback.
 
 ``catalog_status`` counts the same answers for ``leafletgen status``.
@@ -25,6 +26,7 @@ from leafletgen.project import Project
 from leafletgen.translate.catalogs import SOURCE_LOCALE, TEMPLATES_DOMAIN, LeafletCatalog, template_messages
 from leafletgen.translate.checks import Finding, by_context, check_translation
 from leafletgen.translate.snapshot import Snapshot, load_catalog
+from leafletgen.translate.waivers import is_accepted
 
 
 def expected_messages(leaflet: Leaflet) -> dict[str, str]:
@@ -88,7 +90,7 @@ def catalog_refusals(catalog: Catalog | None, *, locale: str, domain: str, expec
             for severity, problem in check_translation(english, str(message.string), locale=locale,
                                                        formatted=domain == TEMPLATES_DOMAIN,
                                                        critical=critical):
-                if severity == "error" or critical:
+                if severity == "error" or (critical and not is_accepted(message)):
                     refuse(problem, severity)
     return refusals
 

@@ -19,9 +19,11 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from leafletgen.content.blocks import Figure
 from leafletgen.content.model import Leaflet
 from leafletgen.content.source import parse_leaflet
 from leafletgen.content.yamlnodes import MAX_SOURCE_BYTES
@@ -133,13 +135,47 @@ def load_each_leaflet(source: Project | Snapshot, ids: Iterable[str] | None = No
 
 
 def cached_leaflet(source: Project | Snapshot, leaflet_id: str) -> Leaflet:
-    """A leaflet by id, from the snapshot's bytes (parsed once per process while they are unchanged)."""
+    """A leaflet by id, from the snapshot's bytes (parsed once per process while they are unchanged),
+    with every figure it shows present in the snapshot."""
     snapshot = Snapshot.of(source)
     path = snapshot.project.leaflets_dir / f"{leaflet_id}.yaml"
     data = snapshot.read(path)
     if data is None:
         raise UsageError(f"unknown leaflet {leaflet_id!r}")
-    return _parsed_leaflet(data, snapshot.name(path), leaflet_id)
+    leaflet = _parsed_leaflet(data, snapshot.name(path), leaflet_id)
+    missing = []
+    for figure, figure_path in zip(figures(leaflet), figure_paths(snapshot.project, leaflet), strict=True):
+        try:
+            absent = snapshot.read(figure_path) is None
+        except LeafletError as exc:
+            missing += [replace(p, file=snapshot.name(path), line=figure.alt.line,
+                                reason=f"figure {figure.image}: {p.reason}") for p in exc.problems]
+            continue
+        if absent:
+            missing.append(Problem(snapshot.name(path), "figure", f"no such file {snapshot.name(figure_path)} "
+                                   f"(figures are files in the leaflets folder)", figure.alt.line))
+    if missing:
+        raise LeafletError(missing)
+    return leaflet
+
+
+def figures(leaflet: Leaflet) -> list[Figure]:
+    """The leaflet's figures, in document order."""
+    return [block for section in (leaflet.key_warning, *leaflet.sections) for block in section.blocks
+            if isinstance(block, Figure)]
+
+
+def figure_paths(project: Project, leaflet: Leaflet) -> list[Path]:
+    return [project.leaflets_dir / figure.image for figure in figures(leaflet)]
+
+
+def figure_data(source: Project | Snapshot, figure: Figure) -> bytes:
+    """A figure's bytes from the snapshot (cached_leaflet has checked it is there)."""
+    snapshot = Snapshot.of(source)
+    data = snapshot.read(snapshot.project.leaflets_dir / figure.image)
+    if data is None:
+        raise LeafletError(Problem(figure.image, "", "figure file not found"))
+    return data
 
 
 @lru_cache(maxsize=32)
