@@ -34,7 +34,7 @@ from leafletgen.errors import Problem
 from leafletgen.project import Project
 from leafletgen.render.locales import locale_info
 from leafletgen.render.options import RenderOptions
-from leafletgen.translate.catalogs import available_locales
+from leafletgen.translate.catalogs import available_locales, offered_locales
 from leafletgen.translate.snapshot import load_leaflets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +88,26 @@ def scratch(tmp_path: Path) -> Project:
 
 def all_locales() -> list[str]:
     return available_locales(ROOT / "locales")
+
+
+def every_unit() -> list[tuple[str, str]]:
+    """Every (leaflet, locale) the repository's data offers: each leaflet source in its own locales
+    (English and each locale with a catalog for it). Tests over the data parametrize with this, so a
+    new leaflet or locale is tested with no test edit."""
+    return [(ident, code) for ident in sorted(p.stem for p in (ROOT / "leaflets").glob("*.yaml"))
+            for code in offered_locales(ROOT / "locales", ident)]
+
+
+def unit_params(units: Iterable[tuple[str, str]] | None = None,
+                marks: Callable[[str, str], list[pytest.MarkDecorator]] | None = None) -> list[object]:
+    """pytest params ``(leaflet, locale)`` with ids like ``warfarin-de``."""
+    return [pytest.param(ident, code, id=f"{ident}-{code}", marks=marks(ident, code) if marks else ())
+            for ident, code in (every_unit() if units is None else units)]
+
+
+def unit_pdf(out: Path, leaflet_id: str, locale: str, suffix: str = "") -> Path:
+    """Where a build into ``out`` writes one unit's PDF (default options, or ``suffix`` like '.large')."""
+    return out / leaflet_id / f"{leaflet_id}.{locale}{suffix}.pdf"
 
 
 def leaflet_ids(project: Project) -> list[str]:

@@ -255,3 +255,11 @@ def test_a_template_translation_the_renderer_cannot_format_is_refused() -> None:
                                "and keep placeholders like %(name)s as they are")]
     assert check_translation("Take it.", "Nehmen Sie es %", locale="de") == [
         ("warning", "ends with no punctuation, the source with full stop")]  # leaflet texts are not formatted
+
+
+def test_identical_safety_text_is_flagged_even_with_other_spacing_but_not_a_bare_number_and_unit() -> None:
+    english = "Take warfarin once a day."
+    assert check_translation(english, "Take\u00a0warfarin once  a day.", locale="de", critical=True) == [
+        ("warning", "safety-critical text is identical to the English source")]
+    assert check_translation("0.5 mg", "0.5 mg", locale="hi", critical=True) == []
+    assert check_translation("INR", "INR", locale="ru", critical=True) == []

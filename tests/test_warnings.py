@@ -15,9 +15,9 @@ from leafletgen.render.locales import locale_info
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, template_messages
 from leafletgen.translate.gate import refusals_for
 from leafletgen.translate.localize import translate_leaflet
-from leafletgen.translate.snapshot import load_catalog
+from leafletgen.translate.snapshot import load_catalog, load_leaflets
 
-from conftest import LEAFLET_ID, all_locales, normalize, pdf_text
+from conftest import normalize, pdf_text, unit_params, unit_pdf
 
 # The content stream of right-to-left text cannot be made exact for pdftotext: WeasyPrint
 # maps each glyph to one Unicode string per font (Arabic marks, Nastaliq ligatures come
@@ -27,16 +27,20 @@ from conftest import LEAFLET_ID, all_locales, normalize, pdf_text
 TEXT_LAYER_BROKEN = {"ar", "ur"}
 
 
-def _text_layer_param(locale: str) -> object:
+def _text_layer_marks(leaflet_id: str, locale: str) -> list[pytest.MarkDecorator]:
     if locale in TEXT_LAYER_BROKEN:
-        return pytest.param(locale, marks=pytest.mark.xfail(
-            strict=True, reason="WeasyPrint text layer loses marks in multi-glyph clusters"))
-    return locale
+        return [pytest.mark.xfail(strict=True, reason="WeasyPrint text layer loses marks in multi-glyph clusters")]
+    return []
 
 
-@pytest.mark.parametrize("locale", all_locales())
-def test_locale_warnings_are_translated_current_and_checked(project: Project, leaflet: Leaflet,
-                                                             locale: str) -> None:
+def _leaflet(project: Project, leaflet_id: str) -> Leaflet:
+    return load_leaflets(project, [leaflet_id])[0]
+
+
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
+def test_every_offered_unit_has_its_warnings_translated_current_and_checked(project: Project, leaflet_id: str,
+                                                                           locale: str) -> None:
+    leaflet = _leaflet(project, leaflet_id)
     catalog = load_catalog(project, locale, leaflet.id)
     strings = load_catalog(project, locale, TEMPLATES_DOMAIN)
     assert [str(f) for f in refusals_for(leaflet, locale, catalog, strings,
@@ -44,35 +48,38 @@ def test_locale_warnings_are_translated_current_and_checked(project: Project, le
 
 
 @pytest.mark.pdf
-@pytest.mark.parametrize("locale", all_locales())
-def test_locale_pdf_builds_with_its_language_and_direction(built: tuple[Path, Report], locale: str) -> None:
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
+def test_every_offered_unit_builds_with_its_language_and_direction(built: tuple[Path, Report], leaflet_id: str,
+                                                                   locale: str) -> None:
     out, report = built
-    outcome = next(o for o in report.outcomes if o.locale == locale and o.leaflet == LEAFLET_ID)
+    outcome = next(o for o in report.outcomes if o.locale == locale and o.leaflet == leaflet_id)
     assert outcome.status == "built", outcome.problems
     info = locale_info(locale)
-    with pikepdf.open(out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}.pdf") as pdf:
+    with pikepdf.open(unit_pdf(out, leaflet_id, locale)) as pdf:
         assert str(pdf.Root.Lang) == info.tag
     assert (info.direction == "rtl") == (locale in {"ar", "ur"})
 
 
 @pytest.mark.pdf
-@pytest.mark.parametrize("locale", [_text_layer_param(loc) for loc in all_locales()])
-def test_every_warning_is_in_the_locale_pdf_text(project: Project, leaflet: Leaflet,
-                                                  built: tuple[Path, Report], locale: str) -> None:
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params(marks=_text_layer_marks))
+def test_every_warning_is_in_the_unit_pdf_text(project: Project, built: tuple[Path, Report], leaflet_id: str,
+                                               locale: str) -> None:
     out, _ = built
+    leaflet = _leaflet(project, leaflet_id)
     translated = translate_leaflet(leaflet, load_catalog(project, locale, leaflet.id))
-    text = normalize(pdf_text(out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}.pdf"))
+    text = normalize(pdf_text(unit_pdf(out, leaflet_id, locale)))
     missing = [t.id for t, critical in translated.texts() if critical and normalize(t.text) not in text]
     assert missing == []
 
 
 @pytest.mark.pdf
-@pytest.mark.parametrize("locale", all_locales())
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
 def test_every_warning_reads_back_exactly_from_the_tagged_structure(
-        project: Project, leaflet: Leaflet, built: tuple[Path, Report], locale: str) -> None:
+        project: Project, built: tuple[Path, Report], leaflet_id: str, locale: str) -> None:
     """What a screen reader hears is what the translator wrote, in every script."""
     out, _ = built
+    leaflet = _leaflet(project, leaflet_id)
     translated = translate_leaflet(leaflet, load_catalog(project, locale, leaflet.id))
-    text = normalize(read_structure_text(out / LEAFLET_ID / f"{LEAFLET_ID}.{locale}.pdf"))
+    text = normalize(read_structure_text(unit_pdf(out, leaflet_id, locale)))
     missing = [t.id for t, critical in translated.texts() if critical and normalize(t.text) not in text]
     assert missing == []

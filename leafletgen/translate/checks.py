@@ -209,6 +209,17 @@ def _end_class(text: str) -> str | None:
     return _END_CLASSES.get(stripped[-1:]) if stripped else None
 
 
+def _words(text: str) -> bool:
+    """Whether ``text`` has anything to translate: a word of 4 letters or more. "0.5 mg", "INR", "No"
+    can rightly stay as they are; a sentence left in English is flagged."""
+    return bool(re.search(r"[^\W\d_]{4,}", text))
+
+
+def _same_text(source: str, translation: str) -> bool:
+    """Equal but for spacing: a no-break space or a doubled space does not make a translation."""
+    return " ".join(translation.split()) == " ".join(source.split())
+
+
 def check_translation(source: str, translation: str, *, locale: str, critical: bool = False,
                       formatted: bool = False) -> list[tuple[str, str]]:
     """Problems of one translation as ``(severity, text)`` pairs; empty when it is fine.
@@ -241,7 +252,7 @@ def check_translation(source: str, translation: str, *, locale: str, critical: b
     if _end_class(source) != _end_class(translation):
         found.append(("warning", f"ends with {_end_class(translation) or 'no punctuation'}, "
                                  f"the source with {_end_class(source) or 'no punctuation'}"))
-    if critical and not locale.startswith("en") and translation.strip() == source.strip():
+    if critical and not locale.startswith("en") and _words(source) and _same_text(source, translation):
         found.append(("warning", "safety-critical text is identical to the English source"))
     return found
 
