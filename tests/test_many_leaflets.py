@@ -220,3 +220,14 @@ def test_copy_project_takes_only_the_fixture_leaflet(tmp_path: Path) -> None:
     assert leaflet_ids(project) == [LEAFLET_ID]
     assert not [p for p in project.locales_dir.rglob("*.po*") if p.stem not in (LEAFLET_ID, "templates")]
     shutil.rmtree(tmp_path / "p")
+
+
+def test_the_server_offers_each_leaflet_in_its_own_locales(two: Project) -> None:
+    from leafletgen.serve.pool import ApiError, Catalogue
+
+    catalogue = Catalogue(two)
+    assert list(catalogue.readiness[COPY]) == ["en"]
+    assert list(catalogue.readiness[LEAFLET_ID]) == offered_locales(two.locales_dir, LEAFLET_ID)
+    with pytest.raises(ApiError) as info:
+        catalogue.check(COPY, "de")
+    assert (info.value.status, info.value.error) == (404, "leaflet not offered in this locale")
