@@ -67,7 +67,7 @@ def test_every_warning_is_in_the_unit_pdf_text(project: Project, built: tuple[Pa
     out, _ = built
     leaflet = _leaflet(project, leaflet_id)
     translated = translate_leaflet(leaflet, load_catalog(project, locale, leaflet.id))
-    text = normalize(pdf_text(unit_pdf(out, leaflet_id, locale)))
+    text = normalize(pdf_text(unit_pdf(out, leaflet_id, locale), body=True))
     alt_texts = {figure.alt.id for figure in figures(leaflet)}  # read out, not printed: see test_accessibility
     missing = [t.id for t, critical in translated.texts()
                if critical and t.id not in alt_texts and normalize(t.text) not in text]
