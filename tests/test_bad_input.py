@@ -447,11 +447,9 @@ def _delete_catalogs(code: str) -> Callable[[Project], None]:
 
 
 def _no_catalog(code: str) -> list[str]:
-    """Asked for by name, a locale the leaflet has no catalog in is "not offered": exit 1, one line."""
-    return [f"not offered {LEAFLET_ID} {code}",
-            f"  {LEAFLET_ID} {code}: not offered in this locale: there is no catalog "
-            f"locales/{code}/LC_MESSAGES/{LEAFLET_ID}.po "
-            f"(start one with 'leafletgen init {code} --leaflet {LEAFLET_ID}')"]
+    """A locale no leaflet has a catalog in: nothing is "offered" there, so nothing is printed: exit 1."""
+    return [f"not offered {LEAFLET_ID} in {code} (no catalog; start one with "
+            f"'leafletgen init {code} --leaflet {LEAFLET_ID}')"]
 
 
 def _invalid(code: str) -> list[str]:

@@ -71,7 +71,8 @@ class Outcome:
     withdraw: tuple[str, ...] = ()
     #: Digest of the unit's source and catalogs as rendered (see Entry.content).
     content: str = ""
-    #: The unit was asked for by name (``--locale``): "not offered" is then a failure, not a note.
+    #: The unit was asked for by name (``--leaflet`` and ``--locale``): "not offered" is then a
+    #: failure; for every leaflet in a named locale it is a note ("-L de": the German leaflets).
     asked: bool = False
 
 
@@ -85,8 +86,11 @@ class Report:
 
     @property
     def ok(self) -> bool:
+        """Every unit built or current, or not offered where it was not asked for by name; and
+        something to show for it (a build of only units not offered has printed nothing)."""
+        printed = [o for o in self.outcomes if o.status in ("built", "skipped")]
         return all(o.status in ("built", "skipped") or (o.status == NOT_OFFERED and not o.asked)
-                   for o in self.outcomes)
+                   for o in self.outcomes) and (bool(printed) or not self.outcomes)
 
 
 class PdfRenderer(Protocol):
@@ -201,7 +205,7 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
                     f"{leaflet_id} {c}: not offered in this locale: there is no catalog "
                     f"{project.display(po_path(project.locales_dir, c, leaflet_id))} "
                     f"(start one with 'leafletgen init {c} --leaflet {leaflet_id}')" for c in absent),
-                    withdraw=tuple(absent), asked=asked is not None))
+                    withdraw=tuple(absent), asked=asked is not None and leaflet_ids is not None))
                 continue
             try:  # the unit's own content: its catalogs must read and parse
                 inputs = snapshot.subset(unit_inputs(project, leaflet, locale, options))

@@ -93,14 +93,16 @@ def cmd_build(args: argparse.Namespace, project: Project, renderer: WarmRenderer
 
 
 def _print_not_offered(report: Report) -> None:
-    """One line per leaflet for the locales it has no catalog in (not asked for by name)."""
+    """One line per leaflet for the locales it has no catalog in (not asked for by name); on
+    standard error when that left nothing to print."""
     absent: dict[str, list[str]] = {}
     for outcome in report.outcomes:
         if outcome.status == NOT_OFFERED and not outcome.asked:
             absent.setdefault(outcome.leaflet, []).append(outcome.locale)
     for leaflet_id, codes in absent.items():
         print(f"not offered {leaflet_id} in {', '.join(codes)} (no catalog; start one with "
-              f"'leafletgen init LOCALE --leaflet {leaflet_id}')")
+              f"'leafletgen init {codes[0] if len(codes) == 1 else 'LOCALE'} --leaflet {leaflet_id}')",
+              file=sys.stdout if report.ok else sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace, project: Project) -> int:
