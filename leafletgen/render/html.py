@@ -85,6 +85,8 @@ class DocumentContext:
     footer_end: Markup
     draft_mark: Markup
     created: str
+    #: Line heights of the parts' scripts that need their own (the locale record, scripts.toml).
+    writing_css: Markup = field(default_factory=Markup)
 
 
 def inline(text: Text) -> Markup:
@@ -139,8 +141,22 @@ def document_context(parts: list[Part], options: RenderOptions) -> DocumentConte
         large_print=options.large_print, draft=options.draft,
         footer_start=page if rtl else meta, footer_end=meta if rtl else page,
         draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients")) if options.draft else ""),
-        created=now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created=now().strftime("%Y-%m-%dT%H:%M:%SZ"), writing_css=writing_css(parts),
     )
+
+
+def writing_css(parts: list[Part]) -> Markup:
+    """CSS for each part whose script needs its own line heights (Nastaliq is tall), scoped to
+    that part, so a bilingual handout sets each language its own way."""
+    rules = []
+    for part in parts:
+        w, scope = part.locale.writing, f'.part[lang="{part.locale.tag}"]'
+        for selectors, value in ((scope, w.line_height),
+                                 (", ".join(f"{scope} {e}" for e in ("h1", "h2", "h3")), w.heading_line_height),
+                                 (", ".join(f"{scope} {e}" for e in ("th", "td", "li")), w.cell_line_height)):
+            if value is not None:
+                rules.append(f"{selectors} {{ line-height: {value:g}; }}")
+    return Markup("\n".join(dict.fromkeys(rules)))
 
 
 def block_template(kind: str) -> str:

@@ -1,4 +1,5 @@
-"""Locale data: text direction, language names, dates, and the font stack per script."""
+"""Locale data: text direction, language names and dates (CLDR, through Babel), and how the
+locale's script is set (the locale record, leafletgen/scripts.toml)."""
 
 from __future__ import annotations
 
@@ -13,27 +14,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from leafletgen.errors import Problem, RenderError
+from leafletgen.scripts import Writing, writing_for
 from leafletgen.translate.catalogs import parse_locale
-
-#: Font families per writing system, most specific first. Chosen by the locale,
-#: never left to fontconfig's fallback. "Noto Sans" covers Latin (incl. Vietnamese),
-#: Cyrillic and the Latin brand names inside other scripts.
-SCRIPT_FONTS: dict[str, tuple[str, ...]] = {
-    "Latn": ("Noto Sans",),
-    "Cyrl": ("Noto Sans",),
-    "Arab": ("Noto Naskh Arabic", "Noto Sans"),
-    "Deva": ("Noto Sans Devanagari", "Noto Sans"),
-    "Beng": ("Noto Sans Bengali", "Noto Sans"),
-    "Hans": ("Noto Sans CJK SC", "Noto Sans"),
-}
-#: Languages whose usual typeface differs from their script's default.
-LANGUAGE_FONTS: dict[str, tuple[str, ...]] = {
-    "ur": ("Noto Nastaliq Urdu", "Noto Naskh Arabic", "Noto Sans"),
-}
-
-
-_SLOW_SCRIPTS = frozenset({"Hans", "Hant", "Jpan", "Kore"})
-_SLOW_FONTS = frozenset({"Noto Nastaliq Urdu"})
 
 
 @dataclass(frozen=True)
@@ -46,12 +28,13 @@ class LocaleInfo:
     english_name: str
     fonts: tuple[str, ...]
     hyphenate: bool
+    #: How its text is set (fonts, line height, render cost): the locale record, scripts.toml.
+    writing: Writing
 
     @property
     def render_cost(self) -> int:
-        """Rough relative render time (CJK fonts are large; Nastaliq shapes slowly), so a
-        build starts its slowest PDFs first."""
-        return 3 if self.script in _SLOW_SCRIPTS or any(f in _SLOW_FONTS for f in self.fonts) else 1
+        """Rough relative render time, so a build starts its slowest PDFs first (scripts.toml)."""
+        return self.writing.render_cost
 
     @property
     def babel(self) -> Locale:
@@ -69,17 +52,17 @@ def locale_info(code: str) -> LocaleInfo:
     """Everything the renderer needs to know about a locale, from Babel's CLDR data."""
     loc = parse_locale(code)
     script = loc.script or _likely_script(loc)
-    fonts = LANGUAGE_FONTS.get(loc.language) or SCRIPT_FONTS.get(script)
-    if fonts is None:
+    writing = writing_for(script, loc.language)
+    if writing is None:
         raise RenderError(Problem("", f"locale {code}", f"no font stack for the {script} script; "
-                                  "add one to leafletgen/locales.py"))
+                                  "add one to leafletgen/scripts.toml"))
     name = loc.get_display_name(loc) or code
     english = loc.get_display_name("en") or code
     tag = "-".join(p for p in (loc.language, loc.script, loc.territory) if p)
     return LocaleInfo(
         code=code, tag=tag, direction="rtl" if loc.character_order == "right-to-left" else "ltr",
-        script=script, name=name[:1].upper() + name[1:], english_name=english, fonts=fonts,
-        hyphenate=pyphen.language_fallback(str(loc)) is not None,
+        script=script, name=name[:1].upper() + name[1:], english_name=english, fonts=writing.fonts,
+        hyphenate=pyphen.language_fallback(str(loc)) is not None, writing=writing,
     )
 
 

@@ -24,17 +24,12 @@ from babel.messages.catalog import Catalog, Message
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from leafletgen.content.model import control_characters_reason
+from leafletgen.scripts import sentence_marks
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
 from leafletgen.translate.waivers import is_accepted, is_stale
 
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
 _TRAILING_CLOSERS = "\"'”’»)]）」』"
-_END_CLASSES = {
-    ".": "full stop", "。": "full stop", "।": "full stop", "۔": "full stop", "．": "full stop",
-    "?": "question mark", "？": "question mark", "؟": "question mark",
-    "!": "exclamation mark", "！": "exclamation mark",
-    ":": "colon", "：": "colon",
-}
 
 
 @dataclass(frozen=True)
@@ -206,7 +201,7 @@ def _number_problems(source: str, translation: str, locale: str) -> list[tuple[s
 
 def _end_class(text: str) -> str | None:
     stripped = text.rstrip().rstrip(_TRAILING_CLOSERS)
-    return _END_CLASSES.get(stripped[-1:]) if stripped else None
+    return sentence_marks().get(stripped[-1:]) if stripped else None  # every script's: scripts.toml
 
 
 def _words(text: str) -> bool:

@@ -1,0 +1,107 @@
+"""The locale record: per writing system (and the languages that differ), the facts the
+renderer and the translation checks need: fonts, line height, render cost, sentence marks.
+
+The facts are data, in ``scripts.toml`` beside this module; this module reads and checks
+them once. The render layer asks :func:`writing_for` (render/locales.py), the checks ask
+:data:`SENTENCE_MARKS` (translate/checks.py). CLDR (through Babel) has the rest of what
+there is to know about a locale, and is asked directly.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+#: The Latin sentence marks, which every script's text may use too (and the English source does).
+_LATIN_MARKS = {"full_stop": ".", "question_mark": "?", "exclamation_mark": "!", "colon": ":"}
+_MARK_NAMES = {"full_stop": "full stop", "question_mark": "question mark",
+               "exclamation_mark": "exclamation mark", "colon": "colon"}
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How text in one script (or one language) is set and checked."""
+
+    fonts: tuple[str, ...]
+    line_height: float | None = None
+    heading_line_height: float | None = None
+    cell_line_height: float | None = None
+    render_cost: int = 1
+    #: Sentence marks of this script beyond the Latin ones, by kind ("full_stop": ("।",)).
+    marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class LocaleDataError(ValueError):
+    """scripts.toml is malformed: a defect of the package, reported at start."""
+
+
+def _writing(where: str, table: dict[str, Any], base: Writing | None) -> Writing:
+    known = {f.name for f in fields(Writing)} - {"marks"} | set(_MARK_NAMES)
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise LocaleDataError(f"scripts.toml [{where}]: unknown key(s) {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "fonts" or key in _MARK_NAMES:
+            if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+                raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a list of non-empty strings")
+            values[key] = tuple(value)
+        elif key == "render_cost":
+            if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10):
+                raise LocaleDataError(f"scripts.toml [{where}] render_cost: must be a whole number from 1 to 10")
+            values[key] = value
+        else:
+            if not (isinstance(value, int | float) and not isinstance(value, bool) and 0.8 <= value <= 4):
+                raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a number from 0.8 to 4")
+            values[key] = float(value)
+    marks = {k: values.pop(k) for k in list(values) if k in _MARK_NAMES}
+    if base is None:
+        if "fonts" not in values:
+            raise LocaleDataError(f"scripts.toml [{where}]: fonts is required")
+        return Writing(**values, marks=marks)
+    return replace(base, **values, marks={**base.marks, **marks})
+
+
+@cache
+def _record() -> tuple[dict[str, Writing], dict[str, dict[str, Any]]]:
+    data = tomllib.loads(files("leafletgen").joinpath("scripts.toml").read_text(encoding="utf-8"))
+    unknown = sorted(set(data) - {"script", "language"})
+    if unknown:
+        raise LocaleDataError(f"scripts.toml: unknown table(s) {', '.join(unknown)} (known: script, language)")
+    scripts = {code: _writing(f"script.{code}", table, None) for code, table in data.get("script", {}).items()}
+    languages = dict(data.get("language", {}))
+    for code, table in languages.items():  # checked now, merged over a script when asked
+        _writing(f"language.{code}", table, Writing(()))
+    return scripts, languages
+
+
+def writing_for(script: str, language: str) -> Writing | None:
+    """The record for text in ``language`` written in ``script``: the script's, with the language's
+    own keys over it; None when neither is known (the locale cannot be set)."""
+    scripts, languages = _record()
+    base = scripts.get(script)
+    own = languages.get(language)
+    if own is None:
+        return base
+    if base is None and "fonts" not in own:
+        return None
+    return _writing(f"language.{language}", own, base)
+
+
+@cache
+def sentence_marks() -> dict[str, str]:
+    """Every sentence-ending mark of every script -> its kind's name ("।" -> "full stop")."""
+    scripts, languages = _record()
+    out = {mark: _MARK_NAMES[kind] for kind, mark in _LATIN_MARKS.items()}
+    own = [_writing(f"language.{code}", table, Writing(())) for code, table in languages.items()]
+    for writing in [*scripts.values(), *own]:
+        for kind, marks in writing.marks.items():
+            out.update(dict.fromkeys(marks, _MARK_NAMES[kind]))
+    return out
+
+
+__all__ = ["LocaleDataError", "Writing", "sentence_marks", "writing_for"]
