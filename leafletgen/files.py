@@ -83,7 +83,7 @@ def _regular(info: os.stat_result, name: str, limit: int) -> None:
 
 def cache_dir() -> Path:
     """Per-user cache of answers that are slow to compute and keyed by their inputs
-    (fonts, template messages, hyphenation patterns, compiled templates)."""
+    (fonts, template messages, compiled templates)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "leafletgen"
 

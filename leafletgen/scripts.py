@@ -30,6 +30,8 @@ class Writing:
     heading_line_height: float | None = None
     cell_line_height: float | None = None
     render_cost: int = 1
+    #: The CLDR locale whose date format this language's leaflets use ("en_GB" for the English source).
+    date_locale: str | None = None
     #: Sentence marks of this script beyond the Latin ones, by kind ("full_stop": ("।",)).
     marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -50,6 +52,10 @@ def _writing(where: str, table: dict[str, Any], base: Writing | None) -> Writing
             if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
                 raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a list of non-empty strings")
             values[key] = tuple(value)
+        elif key == "date_locale":
+            if not (isinstance(value, str) and value):
+                raise LocaleDataError(f"scripts.toml [{where}] date_locale: must be a locale code")
+            values[key] = value
         elif key == "render_cost":
             if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10):
                 raise LocaleDataError(f"scripts.toml [{where}] render_cost: must be a whole number from 1 to 10")

@@ -52,12 +52,16 @@ def test_pdf_has_a_bookmark_for_every_section(english_pdf: Path, leaflet: Leafle
         assert section.heading.text.replace("**", "") in titles
 
 
-def test_every_page_has_a_footer_with_page_count_revision_and_language(english_pdf: Path) -> None:
+def test_every_page_has_a_footer_with_page_count_revision_and_language(english_pdf: Path, leaflet: Leaflet) -> None:
     pages = pdf_text(english_pdf).split("\f")[:-1]
     assert len(pages) >= 2
+    when = leaflet.meta.revision_date
+    british = f"{when.day} {when:%B} {when.year}"  # the English leaflet is British English: "1 December 2026"
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
-        assert "English · Revision 1, November 25, 2026" in page
+        assert f"English · Revision {leaflet.meta.revision}, {british}" in page
+    assert f"This leaflet was last revised on {british} (revision {leaflet.meta.revision})." in " ".join(
+        pages[-1].split())  # in the tagged text too, not only in the footer
 
 
 def _page_size(path: Path) -> list[float]:

@@ -201,6 +201,15 @@ class Figure(Block):
     alt: Text
 
 
+@dataclass(frozen=True)
+class WarningBox(Block):
+    """A boxed list of urgent signs ("stop taking it and get help at once if you have:"), set like
+    the key warning and never split across pages."""
+
+    heading: Text
+    items: tuple[Text, ...]
+
+
 #: A figure's file: folders and a name of letters, digits, '-' and '_', ending .svg or .png.
 #: No '..', no absolute path, no hidden file: a figure is always a file of the project.
 FIGURE_PATH = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]*/)*[A-Za-z0-9][A-Za-z0-9_-]*\.(?:svg|png)")
@@ -265,7 +274,17 @@ def read_figure(r: Reader, node: Node | None, path: str) -> Figure | None:
     return Figure(image, alt) if image and alt else None
 
 
-#: The kinds, in the order messages list them (paragraph, subheading, bullets, steps, qa, table, figure).
+def read_warning_box(r: Reader, node: Node | None, path: str) -> WarningBox | None:
+    f = r.mapping(node, path, ("heading", "items"))
+    if f is None:
+        return None
+    heading = r.text(f.get("heading"), join(path, "heading")) if "heading" in f else None
+    items = r.texts(f.get("items"), join(path, "items")) if "items" in f else ()
+    return WarningBox(heading, items) if heading and items else None
+
+
+#: The kinds, in the order messages list them (paragraph, subheading, bullets, steps, qa, table, figure,
+#: warning_box).
 register(BlockKind("paragraph", Paragraph, read_paragraph, texts=("text",)))
 register(BlockKind("subheading", Subheading, read_subheading, texts=("text",)))
 register(BlockKind("bullets", Bullets, read_bullets, texts=("items",)))
@@ -273,7 +292,8 @@ register(BlockKind("steps", Steps, read_steps, texts=("items",)))
 register(BlockKind("qa", QA, read_qa, texts=("question", "answer")))
 register(BlockKind("table", Table, read_table, texts=("caption", "header", "rows")))
 register(BlockKind("figure", Figure, read_figure, texts=("alt",)))
+register(BlockKind("warning_box", WarningBox, read_warning_box, texts=("heading", "items")))
 
 __all__ = ["FIGURE_PATH", "FIGURE_TYPES", "QA", "REGISTRY", "Block", "BlockKind", "Bullets", "Figure",
            "Paragraph", "Reader", "Steps", "Subheading",
-           "Table", "block_texts", "kind_of", "map_block_texts", "register"]
+           "Table", "WarningBox", "block_texts", "kind_of", "map_block_texts", "register"]

@@ -24,7 +24,6 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from leafletgen.errors import Problem, RenderError
-from leafletgen.pdf import hyphenation
 from leafletgen.pdf.textlayer import fix_text_layer
 
 
@@ -100,7 +99,6 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
     layer reads back exactly, /Lang on other-language parts, footers as artifacts.
     Turned off only to measure the difference.
     """
-    hyphenation.prime(html)
     fetcher = LocalOnlyFetcher(base_dir)
     options = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
     try:

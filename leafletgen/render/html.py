@@ -78,7 +78,6 @@ class DocumentContext:
     description: str
     page_size: str
     font_stack: Markup
-    hyphenate: bool
     large_print: bool
     draft: bool
     footer_start: Markup
@@ -137,7 +136,7 @@ def document_context(parts: list[Part], options: RenderOptions) -> DocumentConte
     return DocumentContext(
         lang=locale.tag, direction=locale.direction, title=title,
         description=first.leaflet.subtitle.text.replace("**", ""),
-        page_size=PAPER_SIZES[options.paper], font_stack=first.font_stack, hyphenate=locale.hyphenate,
+        page_size=PAPER_SIZES[options.paper], font_stack=first.font_stack,
         large_print=options.large_print, draft=options.draft,
         footer_start=page if rtl else meta, footer_end=meta if rtl else page,
         draft_mark=Markup(css_string(pgettext("draft.mark", "DRAFT – not for patients")) if options.draft else ""),

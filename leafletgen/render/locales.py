@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-import pyphen
 from babel import Locale
 from babel.core import get_global
 from babel.dates import format_date
@@ -27,7 +26,6 @@ class LocaleInfo:
     name: str          # the language's own name, e.g. "Español"
     english_name: str
     fonts: tuple[str, ...]
-    hyphenate: bool
     #: How its text is set (fonts, line height, render cost): the locale record, scripts.toml.
     writing: Writing
 
@@ -41,7 +39,8 @@ class LocaleInfo:
         return parse_locale(self.code)
 
     def format_date(self, day: date) -> str:
-        return format_date(day, "long", locale=self.babel)
+        return format_date(day, "long", locale=parse_locale(self.writing.date_locale) if self.writing.date_locale
+                           else self.babel)
 
     def format_number(self, number: int) -> str:
         return format_decimal(number, locale=self.babel)
@@ -61,8 +60,7 @@ def locale_info(code: str) -> LocaleInfo:
     tag = "-".join(p for p in (loc.language, loc.script, loc.territory) if p)
     return LocaleInfo(
         code=code, tag=tag, direction="rtl" if loc.character_order == "right-to-left" else "ltr",
-        script=script, name=name[:1].upper() + name[1:], english_name=english, fonts=writing.fonts,
-        hyphenate=pyphen.language_fallback(str(loc)) is not None, writing=writing,
+        script=script, name=name[:1].upper() + name[1:], english_name=english, fonts=writing.fonts, writing=writing,
     )
 
 
