@@ -74,7 +74,7 @@ SAMPLES: dict[str, tuple[str, list[str], str]] = {
               "rows: [[{id: b.r1, text: Adults}, {id: b.r1d, text: 20 mg}], "
               "[{id: b.r2, text: Children}, {id: b.r2d, text: 10 mg}]]}",
               ["b.c", "b.h1", "b.h2", "b.r1", "b.r1d", "b.r2", "b.r2d"],
-              '<table>\n  <caption>Doses</caption>\n'
+              '<table class="short">\n  <caption>Doses</caption>\n'
               '  <thead><tr><th scope="col">Age</th><th scope="col">Dose</th></tr></thead>\n  <tbody>\n'
               '    <tr><th scope="row">Adults</th><td>20 mg</td></tr>\n'
               '    <tr><th scope="row">Children</th><td>10 mg</td></tr>\n  </tbody>\n</table>\n'),
