@@ -73,3 +73,4 @@ bench: setup
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/textlayer.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/pages.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from leafletgen.translate.catalogs import (
 from leafletgen.translate.extract import SAFETY_COMMENT, extract_leaflet
 from leafletgen.translate.pofile import LeafletCatalog, dump_catalog, parse_catalog
 from leafletgen.translate.poscan import NOT_A_PO_LINE
+from leafletgen.translate.snapshot import load_leaflets
 
 from conftest import LEAFLET_ID, ROOT
 from test_source import GOOD
@@ -307,3 +309,29 @@ def test_update_reports_a_broken_catalog_and_updates_every_other(scratch: Projec
             assert message.id.endswith(changed) and message.fuzzy, path
             assert [m.context for m in catalog.obsolete.values()] == ["key.not-if-pregnant"], path
     assert f"updated  locales/zh_CN/LC_MESSAGES/{LEAFLET_ID}.po" in out
+
+
+def test_changes_lists_what_a_revision_asks_of_a_translator(scratch: Project,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A revision changes one text and adds another: after 'update', 'changes' shows the new one and
+    the changed one with its old and new English word by word."""
+    leaflet = load_leaflets(scratch, [LEAFLET_ID])[0]
+    path = scratch.leaflets_dir / f"{LEAFLET_ID}.yaml"
+    text = path.read_text(encoding="utf-8")
+    changed = next(t for t, _ in leaflet.texts() if f'text: "{t.text}"\n' in text and t.text.endswith("."))
+    text = text.replace(f'text: "{changed.text}"\n', f'text: "{changed.text[:-1]} at all."\n', 1)
+    path.write_text(text, encoding="utf-8")
+    assert main(["--project", str(scratch.root), "update"]) == 0
+    catalog_path = po_path(scratch.locales_dir, "de", LEAFLET_ID)
+    catalog = read_catalog(catalog_path)
+    blanked = next(m for m in catalog if m.id and m.context not in (changed.id,) and not m.fuzzy)
+    blanked.string = ""  # as a message new in this revision arrives
+    write_catalog(catalog_path, catalog)
+    capsys.readouterr()
+    assert main(["--project", str(scratch.root), "changes", "de", "--leaflet", LEAFLET_ID, "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    last = changed.text.split()[-1]
+    assert rows[changed.id]["kind"] == "changed"
+    assert rows[changed.id]["diff"].endswith(f"[-{last}-] {{+{last[:-1]} at all.+}}")
+    assert rows[blanked.context]["kind"] == "new"
+    assert {r["kind"] for r in rows.values()} <= {"new", "changed", "removed"} and len(rows) >= 2

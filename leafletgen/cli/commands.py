@@ -150,6 +150,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Project], int]] = {
 
 
 def all_commands() -> dict[str, Callable[[argparse.Namespace, Project], int]]:
+    from leafletgen.cli.changes import cmd_changes
     from leafletgen.cli.translators import TRANSLATOR_COMMANDS
 
-    return {**COMMANDS, **TRANSLATOR_COMMANDS}
+    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes}

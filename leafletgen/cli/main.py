@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     g = rv.add_mutually_exclusive_group(required=True)
     g.add_argument("--by", metavar="NAME", help="the reviewer's name (one line, at most 80 characters)")
     g.add_argument("--undo", action="store_true", help="remove the review record: not reviewed again")
+    chg = sub.add_parser("changes", help="what changed in the English since a catalog was translated",
+                         description="After 'leafletgen update': the new, changed (old and new English, word "
+                                     "by word) and removed messages of one leaflet's catalog in LOCALE.")
+    chg.add_argument("locale", metavar="LOCALE")
+    chg.add_argument("-l", "--leaflet", required=True, metavar="ID")
+    chg.add_argument("--json", action="store_true", help="machine-readable output")
     ac = sub.add_parser("accept", help="accept a translation's warnings after reading it (a reviewed exception)",
                         description="Writes a translator comment 'accepted DIGEST: ...; by NAME' on each message, "
                                     "for its text as it is now: its warnings (punctuation, identical to the "
