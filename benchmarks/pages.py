@@ -54,7 +54,7 @@ def main() -> None:
                     row.append(_longest_lines(outcome.path))
     print(f"{'leaflet':20} {'locale':7} {'A4 pages':>8} {'line chars':>10} {'large print':>11}")
     for (leaflet, locale), values in sorted(rows.items()):
-        a4, chars, large = (values + [None, None, None])[:3]
+        a4, chars, large = [*values, None, None, None][:3]
         print(f"{leaflet:20} {locale:7} {a4!s:>8} {chars!s:>10} {large!s:>11}")
 
 
