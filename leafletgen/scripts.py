@@ -30,6 +30,10 @@ class Writing:
     heading_line_height: float | None = None
     cell_line_height: float | None = None
     render_cost: int = 1
+    #: Body text size relative to the stylesheet's (Nastaliq reads smaller than Latin at one size).
+    font_scale: float | None = None
+    #: The list bullet, where the usual dot could be taken for the script's full stop.
+    bullet: str | None = None
     #: The CLDR locale whose date format this language's leaflets use ("en_GB" for the English source).
     date_locale: str | None = None
     #: Sentence marks of this script beyond the Latin ones, by kind ("full_stop": ("।",)).
@@ -52,9 +56,9 @@ def _writing(where: str, table: dict[str, Any], base: Writing | None) -> Writing
             if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
                 raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a list of non-empty strings")
             values[key] = tuple(value)
-        elif key == "date_locale":
-            if not (isinstance(value, str) and value):
-                raise LocaleDataError(f"scripts.toml [{where}] date_locale: must be a locale code")
+        elif key in ("date_locale", "bullet"):
+            if not (isinstance(value, str) and value and value.isprintable() and len(value) <= 16):
+                raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a short string")
             values[key] = value
         elif key == "render_cost":
             if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10):

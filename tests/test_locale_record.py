@@ -18,7 +18,7 @@ from conftest import all_locales
 def test_every_shipped_locale_has_fonts_from_the_record(locale: str) -> None:
     info = locale_info(locale)
     assert info.fonts and info.fonts == info.writing.fonts
-    assert info.fonts[-1] == "Noto Sans"  # Latin brand names and digits in every script
+    assert "Noto Sans" in info.fonts  # Latin brand names and digits in every script
 
 
 def test_a_language_overrides_its_script_only_where_it_says() -> None:

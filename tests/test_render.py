@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 from itertools import pairwise
 
+from leafletgen.content.blocks import Bullets, Steps, WarningBox
 from leafletgen.content.model import Leaflet, Text, map_texts
 from leafletgen.project import Project
 from leafletgen.render.html import css_content, inline, leaflet_html
@@ -52,8 +53,11 @@ def test_lists_are_real_lists(project: Project, leaflet: Leaflet) -> None:
     parser = _Outline()
     parser.feed(html_for(project, leaflet))
     tags = [t for t, _ in parser.tags]
-    assert tags.count("ul") >= 5 and tags.count("ol") >= 1
-    assert tags.count("li") > 50
+    blocks = [b for s in (leaflet.key_warning, *leaflet.sections) for b in s.blocks]
+    lists = [b for b in blocks if isinstance(b, Bullets | Steps | WarningBox)]
+    assert tags.count("ul") == sum(1 for b in lists if not isinstance(b, Steps)) >= 1
+    assert tags.count("ol") == sum(1 for b in lists if isinstance(b, Steps))
+    assert tags.count("li") == sum(len(b.items) for b in lists)
 
 
 def test_key_warning_comes_first_and_is_boxed(project: Project, leaflet: Leaflet) -> None:

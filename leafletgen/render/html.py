@@ -145,8 +145,9 @@ def document_context(parts: list[Part], options: RenderOptions) -> DocumentConte
 
 
 def writing_css(parts: list[Part]) -> Markup:
-    """CSS for each part whose script needs its own line heights (Nastaliq is tall), scoped to
-    that part, so a bilingual handout sets each language its own way."""
+    """CSS for each part whose script needs its own line heights, size or bullet (Nastaliq is tall,
+    reads small, and its full stop looks like a dot), scoped to that part, so a bilingual handout
+    sets each language its own way."""
     rules = []
     for part in parts:
         w, scope = part.locale.writing, f'.part[lang="{part.locale.tag}"]'
@@ -155,6 +156,10 @@ def writing_css(parts: list[Part]) -> Markup:
                                  (", ".join(f"{scope} {e}" for e in ("th", "td", "li")), w.cell_line_height)):
             if value is not None:
                 rules.append(f"{selectors} {{ line-height: {value:g}; }}")
+        if w.font_scale is not None:
+            rules.append(f"{scope} {{ font-size: {w.font_scale * 100:g}%; }}")
+        if w.bullet is not None:
+            rules.append(f"{scope} ul {{ list-style-type: {css_string(w.bullet + ' ')}; }}")
     return Markup("\n".join(dict.fromkeys(rules)))
 
 
