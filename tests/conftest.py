@@ -58,6 +58,13 @@ def leaflet(project: Project) -> Leaflet:
     return load_leaflets(project, [LEAFLET_ID])[0]
 
 
+def plain_text_ids(leaflet_id: str = LEAFLET_ID) -> list[str]:
+    """Ids of texts of a shipped leaflet that are not safety-critical and end in a full stop, in
+    document order: for tests that change "any ordinary sentence"."""
+    leaflet = load_leaflets(Project(ROOT), [leaflet_id])[0]
+    return [t.id for t, critical in leaflet.texts() if not critical and t.text.endswith(".") and t.id != "title"]
+
+
 def unlined(problems: Iterable[Problem]) -> list[str]:
     """Problems as one line each, without their line number (``file: where: reason``): for tests of
     the path and the reason; the line numbers have tests of their own (test_source.py)."""

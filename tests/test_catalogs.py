@@ -229,8 +229,9 @@ def test_what_gnu_msgmerge_writes_for_an_obsolete_fuzzy_entry_is_read_back(tmp_p
 # -- update: idempotent, and one broken catalog stops nothing else -------------------------------
 
 SOURCE_EDITS = {  # one English text changes, one string id disappears (its message goes obsolete)
-    "If you think you are pregnant, stop the capsules and call your doctor at once.":
-        "If you think you are pregnant, stop the capsules and call your doctor straight away.",
+    "Stop taking the capsules and contact your doctor at once. This also applies in the 1 month after you stop.":
+        "Stop taking the capsules and contact your doctor straight away. This also applies in the 1 month after you "
+        "stop.",
     "id: key.not-if-pregnant\n": "id: key.not-if-pregnant-any-more\n",
 }
 
@@ -300,13 +301,14 @@ def test_update_reports_a_broken_catalog_and_updates_every_other(scratch: Projec
         f"error: locales/de/LC_MESSAGES/{LEAFLET_ID}.po: line {line}: msgstr[0] in message \"title\", "
         "which has no msgid_plural (a singular message has one msgstr)"])
     assert broken.read_bytes() == before[f"locales/de/LC_MESSAGES/{LEAFLET_ID}.po"]  # left exactly as it was
-    changed = "call your doctor straight away."
-    assert changed in (scratch.locales_dir / f"{LEAFLET_ID}.pot").read_text(encoding="utf-8")
+    changed = "the 1 month after you stop."
+    pot = (scratch.locales_dir / f"{LEAFLET_ID}.pot").read_text(encoding="utf-8")
+    assert "contact your doctor straight away" in pot
     for path in sorted(scratch.locales_dir.glob(f"*/LC_MESSAGES/{LEAFLET_ID}.po")):
         if path != broken:  # the others, before and after "de" alike, are all updated
             catalog = read_catalog(path)
-            message = next(m for m in catalog if m.context == "key.stop-call")
-            assert message.id.endswith(changed) and message.fuzzy, path
+            message = next(m for m in catalog if m.context == "key.pregnant-month-after")
+            assert "straight away" in message.id and message.id.endswith(changed) and message.fuzzy, path
             assert [m.context for m in catalog.obsolete.values()] == ["key.not-if-pregnant"], path
     assert f"updated  locales/zh_CN/LC_MESSAGES/{LEAFLET_ID}.po" in out
 

@@ -3,6 +3,7 @@ Fast tier: builds render with the stand-in engine (conftest: the "PDF" is the HT
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,7 @@ def test_unknown_leaflet_is_a_usage_error(project: Project, capsys: pytest.Captu
 
 def test_invalid_leaflet_fails_with_every_problem_and_no_traceback(scratch: Project, tmp_path: Path) -> None:
     source = scratch.leaflets_dir / f"{LEAFLET_ID}.yaml"
-    source.write_text(source.read_text().replace("revision: 1", "revision: first").replace(
+    source.write_text(re.sub(r"(?m)^  revision: \d+$", "  revision: first", source.read_text()).replace(
         "format: 1", "format: 1\nauthor: me"))
     result = subprocess.run([sys.executable, str(ROOT / "generate.py"), "--project", str(scratch.root),
                              "build", "-l", LEAFLET_ID, "-o", str(tmp_path)], capture_output=True, text=True)

@@ -5,6 +5,7 @@ Fast tier: the gate's decisions, rendered with conftest.HtmlRenderer; the draft 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pikepdf
@@ -15,6 +16,7 @@ from leafletgen.cli.main import main
 from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
+from leafletgen.translate.snapshot import load_leaflets
 
 from conftest import LEAFLET_ID, fake_build, normalize, pdf_text
 
@@ -89,9 +91,10 @@ def test_missing_template_string_is_refused_too(complete: Project, tmp_path: Pat
 def test_changed_english_warning_makes_locales_fuzzy_and_refused_until_retranslated(
         complete: Project, tmp_path: Path) -> None:
     source = complete.leaflets_dir / f"{LEAFLET_ID}.yaml"
-    old = "Have a pregnancy test before you start, every month during treatment, and 1 month after you stop."
-    new = "Have a pregnancy test before you start, every month during treatment, and 2 months after you stop."
-    source.write_text(source.read_text().replace(old, new))
+    old = next(t.text for t, _ in load_leaflets(complete, [LEAFLET_ID])[0].texts() if t.id == CRITICAL_ID)
+    new = re.sub(r"\d+", lambda m: str(int(m.group()) + 1), old, count=1)  # one number changes
+    assert new != old and f'"{old}"' in source.read_text()
+    source.write_text(source.read_text().replace(f'"{old}"', f'"{new}"'))
     # before `update`: the catalog's translation is for the older English
     assert refusal_lines(complete, tmp_path / "a") == [
         f"{LOCALE} {LEAFLET_ID} {CRITICAL_ID}: safety-critical message outdated: translated from older English "

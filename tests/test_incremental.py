@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def test_changed_option_rebuilds(built_once: tuple[Project, Path]) -> None:
 def test_changed_source_rebuilds(built_once: tuple[Project, Path]) -> None:
     project, out = built_once
     source = project.leaflets_dir / f"{LEAFLET_ID}.yaml"
-    source.write_text(source.read_text().replace("revision: 1", "revision: 2"))
+    text = source.read_text()
+    source.write_text(re.sub(r"(?m)^  revision: (\d+)$", lambda m: f"  revision: {int(m.group(1)) + 1}", text))
     assert statuses(project, out) == {"en": "built", "de": "built"}
 
 
