@@ -88,6 +88,7 @@ SAMPLES: dict[str, tuple[str, list[str], str]] = {
                     ["b.wh", "b.w1", "b.w2"],
                     '<div class="warning-box">\n<h3>Stop and get help at once if you have:</h3>\n<ul>\n'
                     '  <li>A rash</li>\n  <li><strong>Chest</strong> pain</li>\n</ul>\n</div>\n'),
+    "minor_heading": ("minor_heading: {id: b.m, text: Blood tests}", ["b.m"], "<h4>Blood tests</h4>\n"),
 }
 
 
@@ -140,7 +141,7 @@ def project_copy(tmp_path: Path) -> Project:
 
 def test_the_registry_holds_the_kinds_in_the_order_messages_list_them() -> None:
     assert list(REGISTRY) == ["paragraph", "subheading", "bullets", "steps", "qa", "table", "figure",
-                              "warning_box"]
+                              "warning_box", "minor_heading"]
 
 
 def test_every_registered_kind_has_a_sample() -> None:
@@ -195,17 +196,18 @@ def test_an_unknown_kind_is_refused_with_the_allowed_list_from_the_registry(monk
         leaflet_with("sidebar: {id: b.x, text: Hello}")
     assert unlined(err.value.problems) == [f"{NAME}: sections[0] (sample).blocks[0].sidebar: unknown block kind "
                                            "(allowed: paragraph, subheading, bullets, steps, qa, table, figure, "
-                                           "warning_box)"]
+                                           "warning_box, minor_heading)"]
     with pytest.raises(SourceError) as err:
         leaflet_with("{paragraph: {id: b.p, text: A}, steps: [{id: b.s, text: B}]}")
     assert unlined(err.value.problems) == [
         f"{NAME}: sections[0] (sample).blocks[0]: must be a mapping with exactly one of: "
-        "paragraph, subheading, bullets, steps, qa, table, figure, warning_box (and optionally safety_critical)"]
+        "paragraph, subheading, bullets, steps, qa, table, figure, warning_box, minor_heading "
+        "(and optionally safety_critical)"]
     monkeypatch.setitem(REGISTRY, "note", NOTE)  # the list is the registry's, not a copy of it
     with pytest.raises(SourceError) as err:
         leaflet_with("sidebar: {id: b.x, text: Hello}")
     assert str(err.value).endswith("(allowed: paragraph, subheading, bullets, steps, qa, table, figure, warning_box, "
-                                      "note)")
+                                      "minor_heading, note)")
 
 
 def test_a_kind_registered_without_a_template_fails_at_start_in_one_line(

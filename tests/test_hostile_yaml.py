@@ -132,7 +132,7 @@ CORPUS: list[tuple[str, str | bytes, list[str]]] = [
     ("block-key-is-a-list", edit("      - paragraph: {id: what.p, text: It treats headaches.}",
                                  "      - ? [paragraph]\n        : {id: what.p, text: It treats headaches.}"),
      [f"{NAME}: sections[0] (what).blocks[0]: must be a mapping with exactly one of: paragraph, subheading, bullets, "
-      "steps, qa, table, figure, warning_box (and optionally safety_critical)"]),
+      "steps, qa, table, figure, warning_box, minor_heading (and optionally safety_critical)"]),
     # -- the document as a whole ----------------------------------------------------------------
     ("two-documents", GOOD + "---\nformat: 1\n",
      [f"{NAME}: line {GOOD.count(chr(10)) + 1}, column 1: a second YAML document ('---'): the file must hold "

@@ -169,6 +169,13 @@ class Subheading(Block):
 
 
 @dataclass(frozen=True)
+class MinorHeading(Block):
+    """A heading one level below a subheading (the parts of "Warnings and precautions")."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
 class Bullets(Block):
     items: tuple[Text, ...]
 
@@ -224,6 +231,11 @@ def read_paragraph(r: Reader, node: Node | None, path: str) -> Paragraph | None:
 def read_subheading(r: Reader, node: Node | None, path: str) -> Subheading | None:
     text = r.text(node, path)
     return Subheading(text) if text else None
+
+
+def read_minor_heading(r: Reader, node: Node | None, path: str) -> MinorHeading | None:
+    text = r.text(node, path)
+    return MinorHeading(text) if text else None
 
 
 def read_bullets(r: Reader, node: Node | None, path: str) -> Bullets:
@@ -284,7 +296,7 @@ def read_warning_box(r: Reader, node: Node | None, path: str) -> WarningBox | No
 
 
 #: The kinds, in the order messages list them (paragraph, subheading, bullets, steps, qa, table, figure,
-#: warning_box).
+#: warning_box, minor_heading).
 register(BlockKind("paragraph", Paragraph, read_paragraph, texts=("text",)))
 register(BlockKind("subheading", Subheading, read_subheading, texts=("text",)))
 register(BlockKind("bullets", Bullets, read_bullets, texts=("items",)))
@@ -293,7 +305,26 @@ register(BlockKind("qa", QA, read_qa, texts=("question", "answer")))
 register(BlockKind("table", Table, read_table, texts=("caption", "header", "rows")))
 register(BlockKind("figure", Figure, read_figure, texts=("alt",)))
 register(BlockKind("warning_box", WarningBox, read_warning_box, texts=("heading", "items")))
+register(BlockKind("minor_heading", MinorHeading, read_minor_heading, texts=("text",)))
 
-__all__ = ["FIGURE_PATH", "FIGURE_TYPES", "QA", "REGISTRY", "Block", "BlockKind", "Bullets", "Figure",
-           "Paragraph", "Reader", "Steps", "Subheading",
-           "Table", "WarningBox", "block_texts", "kind_of", "map_block_texts", "register"]
+__all__ = [
+    "FIGURE_PATH",
+    "FIGURE_TYPES",
+    "QA",
+    "REGISTRY",
+    "Block",
+    "BlockKind",
+    "Bullets",
+    "Figure",
+    "MinorHeading",
+    "Paragraph",
+    "Reader",
+    "Steps",
+    "Subheading",
+    "Table",
+    "WarningBox",
+    "block_texts",
+    "kind_of",
+    "map_block_texts",
+    "register",
+]

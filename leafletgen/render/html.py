@@ -152,7 +152,7 @@ def writing_css(parts: list[Part]) -> Markup:
     for part in parts:
         w, scope = part.locale.writing, f'.part[lang="{part.locale.tag}"]'
         for selectors, value in ((scope, w.line_height),
-                                 (", ".join(f"{scope} {e}" for e in ("h1", "h2", "h3")), w.heading_line_height),
+                                 (", ".join(f"{scope} {e}" for e in ("h1", "h2", "h3", "h4")), w.heading_line_height),
                                  (", ".join(f"{scope} {e}" for e in ("th", "td", "li")), w.cell_line_height)):
             if value is not None:
                 rules.append(f"{selectors} {{ line-height: {value:g}; }}")
