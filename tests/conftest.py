@@ -80,7 +80,7 @@ def copy_project(root: Path, source: Path = ROOT, leaflets: Iterable[str] | None
         if keep is None:
             return set()
         return {n for n in names if Path(n).suffix in (".yaml", ".po", ".pot", ".json")
-                and Path(n).stem not in keep | {"templates"} and not n.startswith("babel")}
+                and Path(n).stem not in keep | {"templates"}}
 
     for name in ("leaflets", "locales", "templates"):
         shutil.copytree(source / name, root / name, ignore=other_leaflets)

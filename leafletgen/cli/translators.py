@@ -160,14 +160,14 @@ def _statuses(project: Project, locales: list[str] | None) -> list[UnitStatus | 
         template_msgs: dict[str, str] | LeafletError = template_messages(project)
     except LeafletError as exc:
         template_msgs = exc
+    offered = {ident: offered_locales(project.locales_dir, ident) for ident in leaflets}
     for code in locales or available_locales(project.locales_dir):
         try:
             language = locale_info(code).name
         except LeafletError as exc:
             out.append(BrokenRow(code, code, "*", "; ".join(map(str, exc.problems))))
             continue
-        for leaflet in (item for item in leaflets.values() if isinstance(item, Leaflet)
-                        and code in offered_locales(project.locales_dir, item.id)):
+        for leaflet in (item for item in leaflets.values() if isinstance(item, Leaflet) and code in offered[item.id]):
             out.append(_row(partial(_leaflet_status, snapshot, code, language, leaflet, template_msgs),
                             code, language, leaflet.id))
         if code != SOURCE_LOCALE:
