@@ -241,3 +241,9 @@ def test_the_server_offers_each_leaflet_in_its_own_locales(two: Project) -> None
     with pytest.raises(ApiError) as info:
         catalogue.check(COPY, "de")
     assert (info.value.status, info.value.error) == (404, "leaflet not offered in this locale")
+
+
+def test_accepting_an_unknown_message_id_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = copy_project(tmp_path / "project")
+    assert main(["--project", str(project.root), "accept", "de", LEAFLET_ID, "no.such.id", "--by", "A. Weber"]) == 1
+    assert "no.such.id: no message with this id (see 'leafletgen check')" in capsys.readouterr().err

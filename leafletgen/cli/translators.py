@@ -355,7 +355,8 @@ def cmd_accept(args: argparse.Namespace, project: Project) -> int:
     for ctxt in dict.fromkeys(args.msgctxt):
         message = index.get(ctxt)
         if message is None or not message.string or message.fuzzy:
-            problems.append(Problem(shown, ctxt, "not translated" if message is None or not message.string
+            problems.append(Problem(shown, ctxt, "no message with this id (see 'leafletgen check')" if message is None
+                                    else "not translated" if not message.string
                                     else "fuzzy: review it and remove the fuzzy flag first"))
             continue
         found = check_translation(str(message.id), str(message.string), locale=code, critical=ctxt in critical,
