@@ -10,10 +10,13 @@ there is to know about a locale, and is asked directly.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib.resources import files
 from typing import Any
+
+from leafletgen.locale_codes import parse_locale
 
 #: The Latin sentence marks, which every script's text may use too (and the English source does).
 _LATIN_MARKS = {"full_stop": ".", "question_mark": "?", "exclamation_mark": "!", "colon": ":"}
@@ -36,8 +39,43 @@ class Writing:
     bullet: str | None = None
     #: The CLDR locale whose date format this language's leaflets use ("en_GB" for the English source).
     date_locale: str | None = None
+    #: The numbering system its numbers are written in ("latn", "beng"), where it is not CLDR's default.
+    digits: str | None = None
     #: Sentence marks of this script beyond the Latin ones, by kind ("full_stop": ("।",)).
     marks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+#: The decimal numbering systems (CLDR's names, numberingSystems.xml) by their digit zero; the
+#: other nine follow it in Unicode. A locale writes every number in one of them (numbering_system).
+DIGIT_ZERO = {"latn": "0", "arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e6", "deva": "\u0966",
+              "gujr": "\u0ae6", "guru": "\u0a66", "knda": "\u0ce6", "mlym": "\u0d66", "orya": "\u0b66",
+              "tamldec": "\u0be6", "telu": "\u0c66", "thai": "\u0e50", "laoo": "\u0ed0", "tibt": "\u0f20",
+              "mymr": "\u1040", "khmr": "\u17e0", "mong": "\u1810", "sinh": "\u0de6", "fullwide": "\uff10"}
+_SYSTEM_OF_ZERO = {ord(zero): name for name, zero in DIGIT_ZERO.items()}
+
+
+def numbering_system(locale: str) -> str:
+    """The digits a locale writes its numbers in, in translations, dates, page numbers and lists
+    alike: its record's ``digits``, else CLDR's default numbering system (Bengali, Marathi and
+    Persian their own digits, Hindi and Arabic the Latin ones), else Latin."""
+    loc = parse_locale(locale)
+    own = _record()[1].get(loc.language, {}).get("digits")
+    if own:
+        return str(own)
+    system = loc.default_numbering_system
+    return system if system in DIGIT_ZERO else "latn"
+
+
+def digit_system(char: str) -> str | None:
+    """The numbering system a decimal digit belongs to; None for anything else."""
+    value = unicodedata.decimal(char, None)
+    return None if value is None else _SYSTEM_OF_ZERO.get(ord(char) - value, "other")
+
+
+def write_digits(text: str, system: str) -> str:
+    """``text`` with its Latin digits in ``system``'s: dates and numbers the code formats."""
+    zero = ord(DIGIT_ZERO[system])
+    return text if system == "latn" else "".join(chr(zero + ord(c) - 48) if "0" <= c <= "9" else c for c in text)
 
 
 class LocaleDataError(ValueError):
@@ -56,6 +94,10 @@ def _writing(where: str, table: dict[str, Any], base: Writing | None) -> Writing
             if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
                 raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a list of non-empty strings")
             values[key] = tuple(value)
+        elif key == "digits":
+            if value not in DIGIT_ZERO:
+                raise LocaleDataError(f"scripts.toml [{where}] digits: must be one of {', '.join(sorted(DIGIT_ZERO))}")
+            values[key] = value
         elif key in ("date_locale", "bullet"):
             if not (isinstance(value, str) and value and value.isprintable() and len(value) <= 16):
                 raise LocaleDataError(f"scripts.toml [{where}] {key}: must be a short string")
@@ -114,4 +156,5 @@ def sentence_marks() -> dict[str, str]:
     return out
 
 
-__all__ = ["LocaleDataError", "Writing", "sentence_marks", "writing_for"]
+__all__ = ["DIGIT_ZERO", "LocaleDataError", "Writing", "digit_system", "numbering_system", "sentence_marks",
+           "write_digits", "writing_for"]

@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: change nothing there. What must hold for every leaflet and locale is tested over the data
 #: (:func:`every_unit`: test_warnings.py, test_accessibility.py, test_gate.py, ...).
 LEAFLET_ID = "isotretinoin-20mg"
+#: A real language with no catalog in the data: what tests start ('init') to have an incomplete locale.
+NEW_LOCALE = next(code for code in ("lt", "lv", "sk", "sl", "et", "hr", "is", "ga", "mt", "cy")
+                  if not (ROOT / "locales" / code).exists())
 #: SOURCE_DATE_EPOCH of the session's PDFs, so that a test can render one again and compare the bytes.
 EPOCH = "1764028800"
 _BIDI_AND_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad\ufeff]")

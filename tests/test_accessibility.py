@@ -25,6 +25,7 @@ from leafletgen.translate.snapshot import figures, load_catalog, load_leaflets
 
 from conftest import (
     LEAFLET_ID,
+    NEW_LOCALE,
     ROOT,
     SessionPdfs,
     fake_build,
@@ -190,10 +191,10 @@ def test_bilingual_handout_has_both_languages_tagged_patient_language_first(proj
 
 def test_bilingual_handout_is_refused_when_the_second_language_fails_the_gate(scratch: Project,
                                                                               tmp_path: Path) -> None:
-    assert main(["--project", str(scratch.root), "init", "pl"]) == 0
-    report = fake_build(scratch, tmp_path, locales=["en"], options=RenderOptions(with_locale="pl"))
+    assert main(["--project", str(scratch.root), "init", NEW_LOCALE]) == 0
+    report = fake_build(scratch, tmp_path, locales=["en"], options=RenderOptions(with_locale=NEW_LOCALE))
     assert report.outcomes[0].status == "refused"
-    assert any(p.startswith("pl isotretinoin-20mg key.birth-defects: safety-critical message not translated")
+    assert any(p.startswith(f"{NEW_LOCALE} isotretinoin-20mg key.birth-defects: safety-critical message not translated")
                for p in report.outcomes[0].problems)
 
 

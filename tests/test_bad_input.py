@@ -34,6 +34,7 @@ from leafletgen.translate.snapshot import figures
 
 from conftest import (
     LEAFLET_ID,
+    NEW_LOCALE,
     ROOT,
     copy_project,
     install_stand_in_engine,
@@ -478,7 +479,7 @@ LOCALE_CASES: list[tuple[str, str, Callable[[Project], None], list[str]]] = [
     ("empty-code", "", _nothing, _invalid("")),
     ("valid-code-never-translated", "sw", _nothing, _no_catalog("sw")),
     ("invalid-code-with-empty-folder", "xx", _empty_folder("xx"), _invalid("xx")),
-    ("empty-lc-messages-folder", "pl", _empty_folder("pl"), _no_catalog("pl")),
+    ("empty-lc-messages-folder", NEW_LOCALE, _empty_folder(NEW_LOCALE), _no_catalog(NEW_LOCALE)),
     ("locale-folder-without-po-files", "de", _delete_catalogs("de"), _no_catalog("de")),
 ]
 

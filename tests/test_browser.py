@@ -2,8 +2,8 @@
 
 The server runs as a subprocess on a free loopback port, with ``--project`` pointing at a scratch
 copy of the project so that its cache (``<project>/out/.server-cache``) starts empty and is private
-to this test. A Polish catalog is started in the copy (``leafletgen init pl``) so that one language
-is not ready and must be offered disabled.
+to this test. A catalog of a language the data lacks is started in the copy
+(``leafletgen init NEW_LOCALE``) so that one language is not ready and must be offered disabled.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, sync_playwright
 
 from leafletgen.translate.catalogs import offered_locales
 
-from conftest import LEAFLET_ID, ROOT, normalize
+from conftest import LEAFLET_ID, NEW_LOCALE, ROOT, normalize
 
 pytestmark = [pytest.mark.browser, pytest.mark.pdf]  # Chromium, and the server renders the PDFs it downloads
 
@@ -56,12 +56,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[str]:
-    """The base URL of a real ``leafletgen serve`` on a scratch project with an incomplete Polish."""
+    """The base URL of a real ``leafletgen serve`` on a scratch project with an incomplete new locale."""
     project = tmp_path / "project"
     for name in ("leaflets", "locales", "templates"):
         shutil.copytree(ROOT / name, project / name)
     cli = [sys.executable, "-m", "leafletgen.cli", "--project", str(project)]
-    subprocess.run([*cli, "init", "pl"], check=True, capture_output=True, cwd=tmp_path, timeout=60)
+    subprocess.run([*cli, "init", NEW_LOCALE], check=True, capture_output=True, cwd=tmp_path, timeout=60)
 
     port = _free_port()
     log_path = tmp_path / "server.log"
@@ -122,7 +122,7 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
 
             # Every checkbox has a label, and that label finds it again.
             checkboxes = page.locator("input[type=checkbox]").all()  # each leaflet x language, and options
-            offered = sum(len(offered_locales(ROOT / "locales", p.stem)) + 1  # and the Polish just started
+            offered = sum(len(offered_locales(ROOT / "locales", p.stem)) + 1  # and the new locale just started
                           for p in (ROOT / "leaflets").glob("*.yaml"))
             choices = page.locator("input[type=checkbox][name=choice]").count()
             assert choices == offered
@@ -136,7 +136,7 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
 
             # A language whose warnings are incomplete is offered, but disabled and explained.
             # (the fixture leaflet's boxes: every leaflet has its own group of languages)
-            polish = page.locator(f"#c-{LEAFLET_ID}-pl")
+            polish = page.locator(f"#c-{LEAFLET_ID}-{NEW_LOCALE}")
             assert polish.is_disabled()
             explanation = polish.get_attribute("aria-describedby")
             assert explanation and "warnings incomplete" in page.locator(f"#{explanation}").inner_text()
@@ -164,7 +164,7 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
                 _tab_to(page, page.get_by_label(field, exact=True), visited)
                 page.keyboard.type(value)
             assert page.get_by_label("Address", exact=True).input_value() == CLINIC["address"]
-            assert f"c-{LEAFLET_ID}-pl" not in visited, "Tab stopped on the disabled Polish checkbox"
+            assert f"c-{LEAFLET_ID}-{NEW_LOCALE}" not in visited, "Tab stopped on the disabled new-locale checkbox"
 
             screenshot = tmp_path / "order.png"
             page.screenshot(path=str(screenshot), full_page=True)

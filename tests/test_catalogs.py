@@ -26,7 +26,7 @@ from leafletgen.translate.pofile import LeafletCatalog, dump_catalog, parse_cata
 from leafletgen.translate.poscan import NOT_A_PO_LINE
 from leafletgen.translate.snapshot import load_leaflets
 
-from conftest import LEAFLET_ID, ROOT
+from conftest import LEAFLET_ID, NEW_LOCALE, ROOT
 from test_source import GOOD
 
 
@@ -76,9 +76,9 @@ def test_the_repository_pots_are_up_to_date(scratch: Project) -> None:
 
 
 def test_init_writes_plural_forms_language_and_review_state(scratch: Project) -> None:
-    assert main(["--project", str(scratch.root), "init", "pl"]) == 0
-    po = read_catalog(po_path(scratch.locales_dir, "pl", LEAFLET_ID))
-    assert po.locale_identifier == "pl"
+    assert main(["--project", str(scratch.root), "init", NEW_LOCALE]) == 0
+    po = read_catalog(po_path(scratch.locales_dir, NEW_LOCALE, LEAFLET_ID))
+    assert po.locale_identifier == NEW_LOCALE
     assert po.num_plurals == 3
     assert po.extra_headers[REVIEW_HEADER] == "not-reviewed"
     assert all(not m.string for m in po if m.id)

@@ -27,7 +27,7 @@ def test_a_changed_number_is_an_error() -> None:
 
 def test_numbers_in_the_locale_digits_compare_by_value() -> None:
     assert numbers("१२ वर्ष, ২০ mg, ٢٤ أسبوعًا") == numbers("12 years, 20 mg, 24 weeks")
-    assert problems("Take 20 mg.", "२० mg लें।", locale="hi") == []
+    assert problems("Take 20 mg.", "२० mg घ्या.", locale="mr") == []
 
 
 def test_a_dropped_number_is_caught_even_when_another_repeats() -> None:
@@ -109,7 +109,20 @@ def test_digits_and_separators_of_other_scripts_compare_by_value() -> None:
     assert numbers("٢٫٥ ملغ، حتى ١٬٠٠٠ ملغ", "ar") == Counter({"2.5": 1, "1000": 1})
     assert numbers("۲٫۵ و ۱٬۰۰۰", "fa") == numbers("۲٫۵ و ۱٬۰۰۰", "ur") == Counter({"2.5": 1, "1000": 1})
     assert numbers("१२.५ mg", "hi") == numbers("১২.৫ mg", "bn") == Counter({"12.5": 1})
-    assert problems("Take 2.5 mg.", "تناول ٢٫٥ ملغ.", locale="ar") == []
+    assert problems("Take 2.5 mg.", "۲٫۵ میلی‌گرم بخورید.", locale="fa") == []
+
+
+def test_numbers_are_written_in_the_locales_own_digits() -> None:
+    # one policy per locale (CLDR's default numbering system): Bengali, Marathi and Persian write
+    # their own digits, Hindi and Arabic the Latin ones; a number in the other system is refused
+    assert problems("Take 20 mg.", "20 mg নিন।", locale="bn") == [
+        "numbers written in latn digits; this locale writes them in beng digits (০১২৩৪৫৬৭৮৯)"]
+    assert problems("Take 20 mg.", "২০ mg নিন।", locale="bn") == []
+    assert problems("Take 20 mg.", "२० mg लें।", locale="hi") == [
+        "numbers written in deva digits; this locale writes them in latn digits (0123456789)"]
+    assert problems("Take 2.5 mg.", "تناول ٢٫٥ ملغ.", locale="ar")[0].startswith("numbers written in arab digits")
+    assert problems("Take 2.5 mg.", "۲٫5 میلی‌گرم بخورید.", locale="fa") == [
+        "numbers written in latn digits; this locale writes them in arabext digits (۰۱۲۳۴۵۶۷۸۹)"]
 
 
 def test_indian_and_international_grouping_read_the_same_value() -> None:

@@ -18,7 +18,7 @@ from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import po_path, read_catalog, write_catalog
 from leafletgen.translate.snapshot import load_leaflets
 
-from conftest import LEAFLET_ID, fake_build, normalize, pdf_text
+from conftest import LEAFLET_ID, NEW_LOCALE, fake_build, normalize, pdf_text
 
 LOCALE = "en_GB"  # a complete "translation" we can break on purpose; English-identical text is allowed
 CRITICAL_ID = "before.pregnancy.tests"
@@ -120,11 +120,11 @@ def test_build_exit_code_and_one_line_per_refused_message(complete: Project, tmp
 
 @pytest.mark.pdf
 def test_draft_renders_an_incomplete_locale_marked_and_highlighted(scratch: Project, tmp_path: Path) -> None:
-    assert main(["--project", str(scratch.root), "init", "pl"]) == 0
-    report = build(scratch, tmp_path, locales=["pl"], options=RenderOptions(draft=True))
+    assert main(["--project", str(scratch.root), "init", NEW_LOCALE]) == 0
+    report = build(scratch, tmp_path, locales=[NEW_LOCALE], options=RenderOptions(draft=True))
     assert report.ok
     path = report.outcomes[0].path
-    assert path is not None and path.name == f"{LEAFLET_ID}.pl.draft.pdf"
+    assert path is not None and path.name == f"{LEAFLET_ID}.{NEW_LOCALE}.draft.pdf"
     assert any("not translated" in p for p in report.outcomes[0].problems)  # the gate's answer, reported
     pages = pdf_text(path).split("\f")[:-1]
     assert all("DRAFT – not for patients" in page for page in pages)

@@ -20,7 +20,7 @@ from leafletgen.translate.gate import expected_messages
 from leafletgen.translate.review import message_hash, record_path, unit_reviewed
 from leafletgen.translate.snapshot import load_catalog, load_leaflets
 
-from conftest import LEAFLET_ID
+from conftest import LEAFLET_ID, NEW_LOCALE
 
 LOCALE = "de"  # complete in the repository, so the gate lets it be reviewed
 OTHER = "second-leaflet"
@@ -211,9 +211,9 @@ def test_review_of_several_leaflets_records_each_or_none(scratch: Project) -> No
 def test_review_of_a_locale_without_catalogs_is_one_line(scratch: Project,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    assert cli(scratch, "review", "pl", "--leaflet", LEAFLET_ID, "--by", NAME) == 2
+    assert cli(scratch, "review", NEW_LOCALE, "--leaflet", LEAFLET_ID, "--by", NAME) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and "leafletgen init pl" in err[0]
+    assert len(err) == 1 and f"leafletgen init {NEW_LOCALE}" in err[0]
 
 
 def test_record_survives_a_po_tool_save_that_drops_x_headers(scratch: Project) -> None:

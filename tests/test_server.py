@@ -26,6 +26,7 @@ from leafletgen.translate.snapshot import Snapshot, load_leaflets
 
 from conftest import (
     LEAFLET_ID,
+    NEW_LOCALE,
     ROOT,
     copy_project,
     install_stand_in_engine,
@@ -41,13 +42,13 @@ PDF_URL = f"/api/leaflets/{LEAFLET_ID}/de.pdf"
 
 
 def _app(project: Project, cache: Path) -> TestClient:
-    assert main(["--project", str(project.root), "init", "pl"]) == 0  # an incomplete language
+    assert main(["--project", str(project.root), "init", NEW_LOCALE]) == 0  # an incomplete language
     return TestClient(create_app(project, cache_dir=cache, workers=2), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app on a scratch project with an incomplete Polish, shared by the tests that change no file.
+    """The app on a scratch project with an incomplete new locale, shared by the tests that change no file.
 
     Its render workers are forked while the stand-in engine is in place (conftest), so they render
     with it; this process gets the real engine back at once, for the tests that render real PDFs.
@@ -87,7 +88,7 @@ def test_leaflets_list_readiness_per_locale_with_native_names(client: TestClient
     locales = {entry["code"]: entry for entry in leaflet["locales"]}
     assert locales["ar"]["name"] == "العربية" and locales["ar"]["direction"] == "rtl"
     assert locales["de"]["ready"] is True and locales["de"]["reviewed"] is False
-    assert locales["pl"]["ready"] is False and locales["pl"]["problems"]
+    assert locales[NEW_LOCALE]["ready"] is False and locales[NEW_LOCALE]["problems"]
 
 
 def test_pdf_has_a_stable_etag_and_revalidates_cheaply(client: TestClient) -> None:
@@ -120,12 +121,12 @@ def test_bad_pdf_requests_get_clear_json_errors(client: TestClient, url: str, st
 
 
 def test_incomplete_locale_is_refused_naming_what_is_missing(client: TestClient) -> None:
-    response = client.get(f"/api/leaflets/{LEAFLET_ID}/pl.pdf")
+    response = client.get(f"/api/leaflets/{LEAFLET_ID}/{NEW_LOCALE}.pdf")
     assert response.status_code == 409
     body = response.json()
     assert body["error"] == "locale refused: its warnings are not complete"
-    assert "pl isotretinoin-20mg key.birth-defects: safety-critical message not translated" in body["detail"][
-        "problems"]
+    assert (f"{NEW_LOCALE} isotretinoin-20mg key.birth-defects: safety-critical message not translated"
+            in body["detail"]["problems"])
 
 
 def _order(*locales: str, **extra: object) -> dict[str, object]:
@@ -165,6 +166,16 @@ def test_order_of_one_item_returns_the_pdf(client: TestClient) -> None:
     assert f"{LEAFLET_ID}.en.pdf" in response.headers["content-disposition"]
 
 
+def test_a_locale_asked_in_bcp_47_is_served_by_its_canonical_name(client: TestClient) -> None:
+    response = client.get(f"/api/leaflets/{LEAFLET_ID}/pt-br.pdf")
+    assert response.status_code == 200 and is_rendered_html(response.content, "pt_BR")
+    assert f"{LEAFLET_ID}.pt_BR.pdf" in response.headers["content-disposition"]
+    order = client.post("/api/orders", json=_order("zh-Hans"))
+    assert order.status_code == 200 and f"{LEAFLET_ID}.zh_CN.pdf" in order.headers["content-disposition"]
+    neighbour = client.get(f"/api/leaflets/{LEAFLET_ID}/pt-PT.pdf")  # never Brazilian instead
+    assert neighbour.status_code == 404 and neighbour.json()["error"] == "leaflet not offered in this locale"
+
+
 @pytest.mark.parametrize(("body", "status"), [
     (_order(*(["de"] * 25)), 422),
     ({**_order("de"), "priority": "high"}, 422),
@@ -172,7 +183,7 @@ def test_order_of_one_item_returns_the_pdf(client: TestClient) -> None:
     (_order("de", clinic={"name": "A\x07", "address": "a", "phone": "1"}), 422),
     (_order("de", clinic={"name": "A", "address": "a\x85b", "phone": "1"}), 422),
     (_order("de", options={"paper": "a3"}), 422),
-    (_order("pl"), 409),
+    (_order(NEW_LOCALE), 409),
     (_order("tlh"), 404),
     ({"items": []}, 422),
 ])
@@ -288,10 +299,10 @@ def test_order_page_is_accessible_html(client: TestClient) -> None:
     page = client.get("/").text
     assert '<html lang="en"' in page and "<title>" in page
     project = client.app.state.catalogue.project  # type: ignore[attr-defined]
-    units = len(leaflet_ids(project)) * len(available_locales(project.locales_dir))  # Polish included
+    units = len(leaflet_ids(project)) * len(available_locales(project.locales_dir))  # the new locale included
     assert page.count('type="checkbox" name="choice"') == units
     assert page.count("<label for=\"c-") == units
-    assert 'value="isotretinoin-20mg:pl" id="c-isotretinoin-20mg-pl" disabled' in page
+    assert f'value="isotretinoin-20mg:{NEW_LOCALE}" id="c-isotretinoin-20mg-{NEW_LOCALE}" disabled' in page
 
 
 def test_order_form_downloads_a_zip_or_explains_the_problem(client: TestClient) -> None:
@@ -300,5 +311,5 @@ def test_order_form_downloads_a_zip_or_explains_the_problem(client: TestClient) 
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     empty = client.post("/order", data={"paper": "a4"})
     assert empty.status_code == 422 and 'role="alert"' in empty.text
-    refused = client.post("/order", data={"choice": [f"{LEAFLET_ID}:pl"]})
+    refused = client.post("/order", data={"choice": [f"{LEAFLET_ID}:{NEW_LOCALE}"]})
     assert refused.status_code == 409 and "key.birth-defects" in refused.text

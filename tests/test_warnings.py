@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pikepdf
@@ -12,6 +13,7 @@ from leafletgen.content.model import Leaflet
 from leafletgen.inspect.readback import read_structure_text
 from leafletgen.project import Project
 from leafletgen.render.locales import locale_info
+from leafletgen.scripts import digit_system, numbering_system
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, template_messages
 from leafletgen.translate.gate import refusals_for
 from leafletgen.translate.localize import translate_leaflet
@@ -19,16 +21,14 @@ from leafletgen.translate.snapshot import figures, load_catalog, load_leaflets
 
 from conftest import normalize, pdf_text, unit_params, unit_pdf
 
+
 # The content stream of right-to-left text cannot be made exact for pdftotext: WeasyPrint
 # maps each glyph to one Unicode string per font (Arabic marks, Nastaliq ligatures come
 # back wrong), and poppler reverses /ActualText in right-to-left lines, so leafletgen adds
 # it only to the structure there (see leafletgen/pdf/textlayer.py). The mark is strict: the
 # day the content stream reads back exactly, these tests fail until it is removed.
-TEXT_LAYER_BROKEN = {"ar", "ur"}
-
-
 def _text_layer_marks(leaflet_id: str, locale: str) -> list[pytest.MarkDecorator]:
-    if locale in TEXT_LAYER_BROKEN:
+    if locale_info(locale).direction == "rtl":
         return [pytest.mark.xfail(strict=True, reason="WeasyPrint text layer loses marks in multi-glyph clusters")]
     return []
 
@@ -49,15 +49,27 @@ def test_every_offered_unit_has_its_warnings_translated_current_and_checked(proj
 
 @pytest.mark.pdf
 @pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
-def test_every_offered_unit_builds_with_its_language_and_direction(built: tuple[Path, Report], leaflet_id: str,
-                                                                   locale: str) -> None:
+def test_every_offered_unit_builds_with_its_language_and_direction(project: Project, built: tuple[Path, Report],
+                                                                   leaflet_id: str, locale: str) -> None:
     out, report = built
     outcome = next(o for o in report.outcomes if o.locale == locale and o.leaflet == leaflet_id)
     assert outcome.status == "built", outcome.problems
     info = locale_info(locale)
     with pikepdf.open(unit_pdf(out, leaflet_id, locale)) as pdf:
         assert str(pdf.Root.Lang) == info.tag
-    assert (info.direction == "rtl") == (locale in {"ar", "ur"})
+    title = translate_leaflet(_leaflet(project, leaflet_id), load_catalog(project, locale, leaflet_id)).title.text
+    first_letter = next(c for c in title if c.isalpha())
+    assert (info.direction == "rtl") == (unicodedata.bidirectional(first_letter) in ("R", "AL"))
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
+def test_every_number_in_the_unit_pdf_is_in_the_locales_own_digits(built: tuple[Path, Report], leaflet_id: str,
+                                                                   locale: str) -> None:
+    # the translations, the dates, the page numbers in the footer and the numbered steps alike
+    out, _ = built
+    text = pdf_text(unit_pdf(out, leaflet_id, locale))
+    assert {digit_system(c) for c in text} - {None} == {numbering_system(locale)}
 
 
 @pytest.mark.pdf

@@ -21,7 +21,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -31,6 +31,7 @@ from leafletgen.build.outputs import output_path, remove_stale_temporaries, with
 from leafletgen.content.model import Leaflet
 from leafletgen.errors import LeafletError, Problem, UsageError
 from leafletgen.files import atomic_write_bytes
+from leafletgen.locale_codes import resolve
 from leafletgen.project import Project
 from leafletgen.render.html import leaflet_html
 from leafletgen.render.locales import locale_info
@@ -40,7 +41,6 @@ from leafletgen.translate.catalogs import (
     LeafletCatalog,
     available_locales,
     offered_locales,
-    parse_locale,
     po_path,
 )
 from leafletgen.translate.gate import document_refusals
@@ -178,10 +178,12 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
     """
     project = snapshot.project
     leaflets = load_each_leaflet(snapshot, leaflet_ids)
-    asked = list(dict.fromkeys(locales)) if locales else None
     every = available_locales(project.locales_dir)
-    for code in [*(locales or ()), *([options.with_locale] if options.with_locale else [])]:
-        parse_locale(code)  # a code the user typed wrong stops the build; a broken locale folder fails alone
+    # each code by its one name (locale_codes.py); one that is no locale stops the build, while
+    # a broken locale folder fails alone
+    asked = list(dict.fromkeys(resolve(c, every) for c in locales)) if locales else None
+    if options.with_locale:
+        options = replace(options, with_locale=resolve(options.with_locale, every))
     manifest = Manifest(out_dir)
     remove_stale_temporaries(out_dir)
     templates = templates_digest(project)

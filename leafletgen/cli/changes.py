@@ -15,7 +15,7 @@ import json
 
 from leafletgen.errors import UsageError
 from leafletgen.project import Project
-from leafletgen.translate.catalogs import SOURCE_LOCALE, parse_locale, po_path, read_catalog
+from leafletgen.translate.catalogs import SOURCE_LOCALE, po_path, read_catalog
 from leafletgen.translate.gate import expected_messages
 from leafletgen.translate.snapshot import load_leaflets
 
@@ -60,8 +60,7 @@ def changes(project: Project, locale: str, leaflet_id: str) -> list[dict[str, st
 
 
 def cmd_changes(args: argparse.Namespace, project: Project) -> int:
-    code = args.locale.replace("-", "_")
-    parse_locale(code)
+    code = args.locale
     if code == SOURCE_LOCALE:
         raise UsageError("English is the source language: it has no catalog to change")
     rows = changes(project, code, args.leaflet)

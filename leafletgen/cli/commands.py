@@ -11,12 +11,11 @@ from typing import Any
 from leafletgen.build.runner import EVERY_LOCALE, NOT_OFFERED, Outcome, Report, build
 from leafletgen.content.pharmacy import load_pharmacy
 from leafletgen.errors import UsageError
+from leafletgen.locale_codes import resolve
 from leafletgen.pdf.warm import WarmRenderer
 from leafletgen.project import Project
 from leafletgen.render.options import RenderOptions, options_for
-from leafletgen.translate.catalogs import (
-    parse_locale,
-)
+from leafletgen.translate.catalogs import available_locales
 from leafletgen.translate.snapshot import load_leaflets
 
 
@@ -70,7 +69,7 @@ def build_options(args: argparse.Namespace, project: Project) -> RenderOptions:
         if spec.kind == "locale" and value and value.lower() == "none":
             value = None
         elif spec.kind == "locale" and value:
-            parse_locale(value)
+            value = resolve(value, available_locales(project.locales_dir))  # a profile's too
         values[spec.name] = spec.default if value in (None, "") else value
     return RenderOptions(**values, pharmacy=pharmacy)
 

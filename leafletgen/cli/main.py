@@ -142,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, project: Project) -> int:
+    _name_locales(args, project)
     if args.command == "build" and _one_pdf(args, project):
         from leafletgen.pdf.warm import WarmRenderer
 
@@ -156,6 +157,26 @@ def _dispatch(args: argparse.Namespace, project: Project) -> int:
     from leafletgen.cli.commands import all_commands  # imported late: `--help` stays fast
 
     return all_commands()[args.command](args, project)
+
+
+def _name_locales(args: argparse.Namespace, project: Project) -> None:
+    """Every locale code on the command line by its one name (locale_codes.py): ``pt-br`` is the
+    ``pt_BR`` folder, ``zh-Hans`` the ``zh_CN`` one; a code that is no locale stops here with one
+    line. ``init`` takes the canonical name only: it refuses a second name for a known locale."""
+    from leafletgen.locale_codes import canonical, resolve
+    from leafletgen.translate.catalogs import available_locales
+
+    known = available_locales(project.locales_dir)
+
+    def name(code: str) -> str:
+        return canonical(code) if args.command == "init" else resolve(code, known)
+
+    for attr in ("locale", "with_locale"):
+        value = getattr(args, attr, None)
+        if isinstance(value, list):
+            setattr(args, attr, [name(c) for c in value])
+        elif isinstance(value, str) and value and value.lower() != "none":
+            setattr(args, attr, name(value))
 
 
 def _one_pdf(args: argparse.Namespace, project: Project) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from leafletgen.content.model import Leaflet
 from leafletgen.errors import CatalogError, LeafletError, Problem, UsageError
+from leafletgen.locale_codes import collision, same_locale
 from leafletgen.project import Project
 from leafletgen.render.locales import locale_info
 from leafletgen.translate.catalogs import (
@@ -25,7 +26,6 @@ from leafletgen.translate.catalogs import (
     new_catalog,
     offered_locales,
     parse_catalog,
-    parse_locale,
     po_path,
     pot_path,
     read_catalog,
@@ -83,11 +83,18 @@ def cmd_extract(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_init(args: argparse.Namespace, project: Project) -> int:
-    code = args.locale.replace("-", "_")
-    parse_locale(code)  # validates; the folder and Language header keep the code as given
-    if code == SOURCE_LOCALE:
+    code = args.locale  # its canonical name (cli/main.py): the folder's and the Language header's
+    if same_locale(code, SOURCE_LOCALE):
         raise UsageError("English is the source language and needs no catalog")
-    locale_info(code)  # a locale that could never be printed (no font stack) gets no catalogs
+    other = collision(code, available_locales(project.locales_dir))
+    if other:
+        raise UsageError(f"{code} names the same locale as the existing {other}: "
+                         f"use 'leafletgen init {other}' (one folder per locale)")
+    try:
+        name = locale_info(code).name
+    except LeafletError as exc:  # translators may start before the fonts are installed
+        name = code
+        print(f"warning: {exc.problems[0]}; its PDFs fail until then", file=sys.stderr)
     created = 0
     for domain, pot in _templates(project, args.leaflet and list(dict.fromkeys(args.leaflet))).items():
         path = po_path(project.locales_dir, code, domain)
@@ -98,7 +105,7 @@ def cmd_init(args: argparse.Namespace, project: Project) -> int:
         write_catalog(path, catalog)
         created += 1
         print(f"created  {project.display(path)} ({len(pot)} messages, {catalog.plural_forms})")
-    print(f"{locale_info(code).name} ({code}): {created} catalog(s) created, marked not reviewed")
+    print(f"{name} ({code}): {created} catalog(s) created, marked not reviewed")
     return 0
 
 
@@ -240,7 +247,6 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     critical = {ident: item.safety_critical_ids() for ident, item in loaded.items() if isinstance(item, Leaflet)}
     findings: list[Finding] = []
     for code in args.locale or available_locales(project.locales_dir)[1:]:
-        parse_locale(code)
         for domain in [*critical, TEMPLATES_DOMAIN]:
             try:
                 catalog = load_catalog(snapshot, code, domain)
@@ -267,8 +273,7 @@ def cmd_review(args: argparse.Namespace, project: Project) -> int:
     are now (a hash per message, in locales/<locale>/reviews/<leaflet>.json); it is
     refused while anything the warnings gate refuses is left, or a message is fuzzy.
     """
-    code = args.locale.replace("-", "_")
-    parse_locale(code)
+    code = args.locale
     if code == SOURCE_LOCALE:
         raise UsageError("English is the source language and needs no review")
     if not args.leaflet:
@@ -338,8 +343,7 @@ def _undo_review(project: Project, code: str, leaflet_ids: list[str]) -> int:
 
 def cmd_accept(args: argparse.Namespace, project: Project) -> int:
     """Accept the warnings of messages as they read now (waivers.py); errors are refused."""
-    code = args.locale.replace("-", "_")
-    parse_locale(code)
+    code = args.locale
     reason = name_problem(args.by)
     if reason:
         raise LeafletError(Problem("", "--by", reason))

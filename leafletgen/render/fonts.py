@@ -55,6 +55,25 @@ def _fc_list() -> str:
         raise RenderError(Problem("", "fontconfig", f"fc-list is not usable: {exc}")) from None
 
 
+@cache
+def fonts_for_language(language: str) -> tuple[str, ...]:
+    """Installed families fontconfig says support ``language`` (an ISO 639 code), best first:
+    a "Noto Sans" face before other sans faces, before serif ones; for a script the locale
+    record (scripts.toml) does not name, so a new script's language needs no code."""
+    try:
+        out = subprocess.run(["fc-list", f":lang={language}:style=Regular", "family"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    families = {line.split(",")[0].strip() for line in out.splitlines() if line.strip()}
+
+    def rank(family: str) -> tuple[int, int, str]:
+        style = 3 if "Mono" in family else 2 if "Serif" in family else 0 if family.startswith("Noto Sans") else 1
+        return style, len(family), family
+
+    return tuple(sorted(families, key=rank))
+
+
 def font_file(family: str) -> tuple[str, int]:
     """The regular face of ``family`` as fontconfig resolves it: (path, index in a collection)."""
     try:
@@ -111,6 +130,11 @@ def check_coverage(document: str, fonts: Iterable[str], *, name: str,
     if not missing:
         return
     source_list = list(sources)
+    if len(missing) > 3:  # a script no font of the locale has: one line, not one per character
+        shown = "".join(missing[:8])
+        raise RenderError(Problem(name, "fonts", f"{len(missing)} characters ({shown}...) are in no font of this "
+                                                 f"locale ({', '.join(fonts)}): install a font for its script "
+                                                 "(Debian: fonts-noto-core) or name one in leafletgen/scripts.toml"))
     problems = []
     for char in missing:
         where = next((ident for ident, text in source_list if char in text), "template")

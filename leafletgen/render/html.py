@@ -37,6 +37,7 @@ from leafletgen.render.fonts import check_coverage
 from leafletgen.render.locales import LocaleInfo, locale_info
 from leafletgen.render.options import PAPER_SIZES, RenderOptions
 from leafletgen.runtime import now
+from leafletgen.scripts import DIGIT_ZERO
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, LeafletCatalog, template_messages
 from leafletgen.translate.gate import expected_messages
 from leafletgen.translate.localize import TemplateStrings, translate_leaflet
@@ -125,8 +126,9 @@ def document_context(parts: list[Part], options: RenderOptions) -> DocumentConte
         "revision": locale.format_number(first.leaflet.meta.revision),
         "date": locale.format_date(first.leaflet.meta.revision_date),
     }
+    digits = counter_style(locale.digits)
     page = css_content(pgettext("footer.page", "Page %(page)s of %(pages)s"),
-                       {"page": "counter(page)", "pages": "counter(pages)"})
+                       {"page": f"counter(page, {digits})", "pages": f"counter(pages, {digits})"})
     languages = " / ".join(p.locale.name for p in parts)
     meta = Markup(css_string(f"{languages} · {revision}"))
     title = first.leaflet.title.text.replace("**", "")
@@ -160,7 +162,17 @@ def writing_css(parts: list[Part]) -> Markup:
             rules.append(f"{scope} {{ font-size: {w.font_scale * 100:g}%; }}")
         if w.bullet is not None:
             rules.append(f"{scope} ul {{ list-style-type: {css_string(w.bullet + ' ')}; }}")
+        if part.locale.digits != "latn":  # numbered steps in the locale's own digits, as its text and footer
+            zero, style = ord(DIGIT_ZERO[part.locale.digits]), counter_style(part.locale.digits)
+            symbols = " ".join(css_string(chr(zero + i)) for i in range(10))
+            rules.insert(0, f"@counter-style {style} {{ system: numeric; symbols: {symbols}; }}")
+            rules.append(f"{scope} ol {{ list-style-type: {style}; }}")
     return Markup("\n".join(dict.fromkeys(rules)))
+
+
+def counter_style(digits: str) -> str:
+    """The CSS counter style that writes numbers in a numbering system (writing_css defines it)."""
+    return "decimal" if digits == "latn" else f"digits-{digits}"
 
 
 def block_template(kind: str) -> str:

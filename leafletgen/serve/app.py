@@ -100,9 +100,13 @@ else:
     OrderForm = _options_model("OrderForm", "form", base=_OrderFormFields)
 
 
-def _render_options(options: BaseModel, pharmacy: Pharmacy | None = None) -> RenderOptions:
-    return RenderOptions(**{spec.name: getattr(options, spec.name) for spec in options_for("api")},
-                         pharmacy=pharmacy)
+def _render_options(options: BaseModel, catalogue: Catalogue, pharmacy: Pharmacy | None = None) -> RenderOptions:
+    """The declared options of a request, its locale codes by their known names (``pt-br``: ``pt_BR``)."""
+    values = {spec.name: getattr(options, spec.name) for spec in options_for("api")}
+    for spec in options_for("api"):
+        if spec.kind == "locale" and values[spec.name]:
+            values[spec.name] = catalogue.locale(values[spec.name])
+    return RenderOptions(**values, pharmacy=pharmacy)
 
 
 class Item(BaseModel):
@@ -206,7 +210,8 @@ def create_app(project: Project, *, cache_dir: Path | None = None, workers: int 
              response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
     async def one_pdf(request: Request, leaflet_id: str, locale: str,
                       query: Annotated[QueryOptions, Query()]) -> Response:
-        requested = _render_options(query)
+        catalogue.refresh()
+        requested, locale = _render_options(query, catalogue), catalogue.locale(locale)
         leaflet = catalogue.check(leaflet_id, locale, requested.with_locale)
         options = for_locale(requested, locale)
         snapshot = catalogue.snapshot
@@ -250,8 +255,9 @@ async def _fulfil(catalogue: Catalogue, renderer: Renderer, order: Order) -> Res
     """One PDF for one item, else a ZIP of PDFs with manifest.json."""
     clinic = order.clinic
     pharmacy = Pharmacy(clinic.name, clinic.address, clinic.phone, clinic.hours) if clinic else None
-    options = _render_options(order.options, pharmacy)
-    items = list(dict.fromkeys((i.leaflet, i.locale) for i in order.items))
+    catalogue.refresh()
+    options = _render_options(order.options, catalogue, pharmacy)
+    items = list(dict.fromkeys((i.leaflet, catalogue.locale(i.locale)) for i in order.items))
     leaflets = [catalogue.check(leaflet_id, locale, options.with_locale) for leaflet_id, locale in items]
     snapshot = catalogue.snapshot
     results = await asyncio.gather(*(renderer.pdf(snapshot, leaflet, locale, options)

@@ -22,6 +22,7 @@ from leafletgen.build.runner import render_one
 from leafletgen.content.model import Leaflet
 from leafletgen.errors import LeafletError
 from leafletgen.files import atomic_write_bytes
+from leafletgen.locale_codes import resolve
 from leafletgen.project import Project
 from leafletgen.render.html import reviewed as unit_reviewed
 from leafletgen.render.locales import locale_info
@@ -102,6 +103,15 @@ class Catalogue:
                 readiness[leaflet.id][code] = _readiness(snapshot, leaflet, code, template_msgs)
         self.snapshot, self.leaflets, self.broken = snapshot, leaflets, broken
         self.readiness, self._signature = readiness, signature
+
+    def locale(self, code: str) -> str:
+        """The known locale a requested code names (``pt-br``, ``pt-BR``: ``pt_BR``; locale_codes.py);
+        a code that names none is returned as it is, and is then "not offered"."""
+        known = {c for offered in self.readiness.values() for c in offered}
+        try:
+            return resolve(code, sorted(known))
+        except LeafletError:
+            return code
 
     def check(self, leaflet_id: str, locale: str, with_locale: str | None = None) -> Leaflet:
         """The leaflet, if it and the locale(s) are known and ready; an ApiError otherwise."""

@@ -17,7 +17,6 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 
 from leafletgen.content.model import Leaflet
@@ -67,14 +66,6 @@ def offered_locales(locales_dir: Path, leaflet_id: str) -> list[str]:
     read still offers the locale: its units fail, and say why."""
     return [SOURCE_LOCALE, *sorted({p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{leaflet_id}.po")}
                                    - {SOURCE_LOCALE})]
-
-
-def parse_locale(code: str) -> Locale:
-    """A Babel Locale for a code such as ``pt_BR``; :class:`CatalogError` if unknown."""
-    try:
-        return Locale.parse(code.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        raise CatalogError(Problem("", f"locale {code!r}", "unknown or invalid locale code")) from None
 
 
 # -- reading and writing -------------------------------------------------------------------

@@ -24,7 +24,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from leafletgen.content.model import control_characters_reason
-from leafletgen.scripts import sentence_marks
+from leafletgen.scripts import DIGIT_ZERO, digit_system, numbering_system, sentence_marks
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
 from leafletgen.translate.waivers import is_accepted, is_stale
 
@@ -199,6 +199,21 @@ def _number_problems(source: str, translation: str, locale: str) -> list[tuple[s
     return found
 
 
+def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
+    """Every number in the locale's own digits (one policy per locale: scripts.numbering_system),
+    so the translations, the dates and the page numbers of one leaflet never mix two systems."""
+    try:
+        want = numbering_system(locale)
+    except Exception:  # an unknown locale is reported by the number check already
+        return []
+    other = sorted({s for s in map(digit_system, translation) if s and s != want})
+    if not other:
+        return []
+    zero = ord(DIGIT_ZERO[want])
+    return [("error", f"numbers written in {', '.join(other)} digits; this locale writes them in {want} digits "
+                      f"({''.join(chr(zero + i) for i in range(10))})")]
+
+
 def _end_class(text: str) -> str | None:
     stripped = text.rstrip().rstrip(_TRAILING_CLOSERS)
     return sentence_marks().get(stripped[-1:]) if stripped else None  # every script's: scripts.toml
@@ -236,6 +251,7 @@ def check_translation(source: str, translation: str, *, locale: str, critical: b
     if controls:
         found.append(("error", controls))
     found.extend(_number_problems(source, translation, locale))
+    found.extend(_digit_problems(translation, locale))
     if source.count("**") != translation.count("**"):
         found.append(("error", f"bold markup '**' differs: source has {source.count('**') // 2}, "
                                f"translation {translation.count('**') // 2}"))
