@@ -123,6 +123,9 @@ def test_numbers_are_written_in_the_locales_own_digits() -> None:
     assert problems("Take 2.5 mg.", "تناول ٢٫٥ ملغ.", locale="ar")[0].startswith("numbers written in arab digits")
     assert problems("Take 2.5 mg.", "۲٫5 میلی‌گرم بخورید.", locale="fa") == [
         "numbers written in latn digits; this locale writes them in arabext digits (۰۱۲۳۴۵۶۷۸۹)"]
+    # a code printed on the pack keeps its Latin digits in any locale
+    assert problems("Colour: E124, and Q10.", "रंग: E124 आणि Q10.", locale="mr") == []
+    assert problems("Colour: E124.", "रंग: E१२४.", locale="mr") == []
 
 
 def test_indian_and_international_grouping_read_the_same_value() -> None:

@@ -199,6 +199,9 @@ def _number_problems(source: str, translation: str, locale: str) -> list[tuple[s
     return found
 
 
+_LATIN_CODE = re.compile(r"(?<![^\W\d_])[A-Za-z]{1,3}[0-9]+\b")
+
+
 def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
     """Every number in the locale's own digits (one policy per locale: scripts.numbering_system),
     so the translations, the dates and the page numbers of one leaflet never mix two systems."""
@@ -206,7 +209,9 @@ def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
         want = numbering_system(locale)
     except Exception:  # an unknown locale is reported by the number check already
         return []
-    other = sorted({s for s in map(digit_system, translation) if s and s != want})
+    # a code of Latin letters and digits (E124, Q10) is written as on the pack, in any locale
+    prose = _LATIN_CODE.sub(" ", translation)
+    other = sorted({s for s in map(digit_system, prose) if s and s != want})
     if not other:
         return []
     zero = ord(DIGIT_ZERO[want])
