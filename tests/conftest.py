@@ -136,15 +136,17 @@ def normalize(text: str) -> str:
     return re.sub(r"[\s\-‐‑]+", "", text)
 
 
-def pdf_text(path: Path, *, body: bool = False) -> str:
+def pdf_text(path: Path, *, body: bool = False, raw: bool = False) -> str:
     """The PDF's text layer as pdftotext (poppler) reads it; ``body``: without the page footers (the
-    bottom margin, 24 mm), so that a sentence running over a page break reads as one."""
+    bottom margin, 24 mm), so that a sentence running over a page break reads as one; ``raw``: in
+    content-stream order (the document's), not poppler's guess at columns from the layout."""
     crop: list[str] = []
     if body:
         info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
         width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())  # type: ignore[union-attr]
         crop = ["-x", "0", "-y", "0", "-W", str(int(width)), "-H", str(int(height - 24 * 72 / 25.4))]
-    result = subprocess.run(["pdftotext", "-enc", "UTF-8", *crop, str(path), "-"], check=True,
+    order = ["-raw"] if raw else []
+    result = subprocess.run(["pdftotext", *order, "-enc", "UTF-8", *crop, str(path), "-"], check=True,
                             capture_output=True, text=True)
     return result.stdout
 

@@ -15,6 +15,7 @@ from leafletgen.project import Project
 from leafletgen.render.locales import locale_info
 from leafletgen.scripts import digit_system, numbering_system
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, template_messages
+from leafletgen.translate.checks import LATIN_CODE
 from leafletgen.translate.gate import refusals_for
 from leafletgen.translate.localize import translate_leaflet
 from leafletgen.translate.snapshot import figures, load_catalog, load_leaflets
@@ -68,7 +69,7 @@ def test_every_number_in_the_unit_pdf_is_in_the_locales_own_digits(built: tuple[
                                                                    locale: str) -> None:
     # the translations, the dates, the page numbers in the footer and the numbered steps alike
     out, _ = built
-    text = pdf_text(unit_pdf(out, leaflet_id, locale))
+    text = LATIN_CODE.sub(" ", pdf_text(unit_pdf(out, leaflet_id, locale)))  # E124 is printed as on the pack
     assert {digit_system(c) for c in text} - {None} == {numbering_system(locale)}
 
 
@@ -79,10 +80,14 @@ def test_every_warning_is_in_the_unit_pdf_text(project: Project, built: tuple[Pa
     out, _ = built
     leaflet = _leaflet(project, leaflet_id)
     translated = translate_leaflet(leaflet, load_catalog(project, locale, leaflet.id))
-    text = normalize(pdf_text(unit_pdf(out, leaflet_id, locale), body=True))
+    # Poppler's layout order can move the end of a tall table cell after the next row's first cell
+    # (Malayalam's myth/truth table); its content-stream order puts a new page's list bullets before
+    # a paragraph continued from the page before. Each warning must read exactly in one of them.
+    pdf = unit_pdf(out, leaflet_id, locale)
+    texts = [normalize(pdf_text(pdf, body=True)), normalize(pdf_text(pdf, body=True, raw=True))]
     alt_texts = {figure.alt.id for figure in figures(leaflet)}  # read out, not printed: see test_accessibility
     missing = [t.id for t, critical in translated.texts()
-               if critical and t.id not in alt_texts and normalize(t.text) not in text]
+               if critical and t.id not in alt_texts and all(normalize(t.text) not in text for text in texts)]
     assert missing == []
 
 

@@ -199,7 +199,7 @@ def _number_problems(source: str, translation: str, locale: str) -> list[tuple[s
     return found
 
 
-_LATIN_CODE = re.compile(r"(?<![^\W\d_])[A-Za-z]{1,3}[0-9]+\b")
+LATIN_CODE = re.compile(r"(?<![^\W\d_])[A-Za-z]{1,3}[0-9]+\b")
 
 
 def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
@@ -210,7 +210,7 @@ def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
     except Exception:  # an unknown locale is reported by the number check already
         return []
     # a code of Latin letters and digits (E124, Q10) is written as on the pack, in any locale
-    prose = _LATIN_CODE.sub(" ", translation)
+    prose = LATIN_CODE.sub(" ", translation)
     other = sorted({s for s in map(digit_system, prose) if s and s != want})
     if not other:
         return []

@@ -298,10 +298,9 @@ def dump_catalog(catalog: Catalog, name: str = "catalog") -> bytes:
                                                                                 message.previous_id, strict=False)]
         if lines:
             inserts[entry.line] = lines
-    if not inserts:
-        return text.encode("utf-8")
     out = []
     for lineno, line in enumerate(text.split("\n"), start=1):
         out += inserts.get(lineno, [])
         out.append(line)
-    return "\n".join(out).encode("utf-8")
+    # one newline at the end, as GNU msgmerge and Poedit write it (Babel adds a blank line)
+    return ("\n".join(out).rstrip("\n") + "\n").encode("utf-8")
