@@ -43,7 +43,7 @@ from leafletgen.translate.catalogs import (
     offered_locales,
     po_path,
 )
-from leafletgen.translate.gate import document_refusals
+from leafletgen.translate.gate import document_refusals, refusal_summary
 from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
 
 if TYPE_CHECKING:
@@ -74,6 +74,8 @@ class Outcome:
     #: The unit was asked for by name (``--leaflet`` and ``--locale``): "not offered" is then a
     #: failure; for every leaflet in a named locale it is a note ("-L de": the German leaflets).
     asked: bool = False
+    #: A refusal in one line, by kind: "119 not translated (119 safety-critical), 2 fuzzy".
+    summary: str = ""
 
 
 @dataclass
@@ -224,6 +226,7 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
                 refused = document_refusals(snapshot, leaflet, [locale, options.with_locale])
                 if refused and not options.draft:
                     done(Outcome(leaflet_id, locale, "refused", problems=tuple(str(f) for f in refused),
+                                 summary=refusal_summary(refused),
                                  withdraw=tuple(dict.fromkeys(f.locale for f in refused))))
                     continue
                 # a draft prints anyway, marked DRAFT on every page, and reports what the gate refuses

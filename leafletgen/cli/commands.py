@@ -34,7 +34,8 @@ def _print_outcome(outcome: Outcome) -> None:
 
 def _print_problems(outcome: Outcome) -> None:
     where = "(every locale)" if outcome.locale == EVERY_LOCALE else outcome.locale
-    print(f"{outcome.status:8} {outcome.leaflet} {where}", file=sys.stderr)
+    print(f"{outcome.status:8} {outcome.leaflet} {where}" + (f": {outcome.summary}" if outcome.summary else ""),
+          file=sys.stderr)
     for problem in outcome.problems:
         print(f"  {problem}", file=sys.stderr)
 
@@ -150,6 +151,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Project], int]] = {
 
 def all_commands() -> dict[str, Callable[[argparse.Namespace, Project], int]]:
     from leafletgen.cli.changes import cmd_changes
+    from leafletgen.cli.strings import cmd_check
     from leafletgen.cli.translators import TRANSLATOR_COMMANDS
 
-    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes}
+    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes, "check": cmd_check}

@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
                         description="Exit 1 when any locale is incomplete (it would be refused by build).")
     st.add_argument("-L", "--locale", action="append", metavar="CODE", help="only this locale (repeatable)")
     st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.add_argument("--strings", action="store_true",
+                    help="one row per message: leaflet, locale, id, safety-critical, state (missing, fuzzy, "
+                         "outdated, failing, translated, reviewed), findings, English, translation")
+    st.add_argument("--format", choices=("table", "json", "csv"), default=None,
+                    help="with --strings: output format (default: table; csv opens in a spreadsheet)")
     ch = sub.add_parser("check", help="per message: numbers, markup, placeholders, punctuation, empty",
                         description="Prints 'locale domain msgctxt: severity: problem'. Exit 1 on a blocking problem.")
     ch.add_argument("locale", nargs="*", metavar="LOCALE", help="locales to check (default: all)")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from leafletgen.cli.table import pad
 from leafletgen.content.model import Leaflet
 from leafletgen.errors import CatalogError, LeafletError, Problem, UsageError
 from leafletgen.locale_codes import collision, same_locale
@@ -34,7 +35,7 @@ from leafletgen.translate.catalogs import (
     write_catalog,
     write_if_changed,
 )
-from leafletgen.translate.checks import Finding, by_context, check_catalog, check_translation
+from leafletgen.translate.checks import Finding, by_context, check_translation
 from leafletgen.translate.gate import Status, catalog_refusals, catalog_status, expected_messages
 from leafletgen.translate.review import (
     UnitStatus,
@@ -219,6 +220,12 @@ def _templates_status(snapshot: Snapshot, code: str, language: str,
 
 
 def cmd_status(args: argparse.Namespace, project: Project) -> int:
+    if args.strings:
+        from leafletgen.cli.strings import cmd_status_strings
+
+        return cmd_status_strings(args, project)
+    if args.format:
+        raise UsageError("--format goes with --strings (the table of catalogs has --json)")
     statuses = _statuses(project, args.locale)
     if args.json:
         print(json.dumps([s.as_dict() for s in statuses], ensure_ascii=False, indent=2))
@@ -229,41 +236,15 @@ def cmd_status(args: argparse.Namespace, project: Project) -> int:
         print("-" * len(header))
         for s in statuses:
             if isinstance(s, BrokenRow):
-                print(f"{s.locale:7} {s.language[:20]:20} {s.domain[:18]:18} NO: {s.reason}")
+                print(f"{s.locale:7} {pad(s.language, 20)} {s.domain[:18]:18} NO: {s.reason}")
                 continue
-            print(f"{s.locale:7} {s.language[:20]:20} {s.domain[:18]:18} {s.translated:>4}/{s.total:<4} "
+            print(f"{s.locale:7} {pad(s.language, 20)} {s.domain[:18]:18} {s.translated:>4}/{s.total:<4} "
                   f"{s.fuzzy:>5} {s.untranslated:>5} {s.critical_ok:>4}/{s.critical_total:<4} {s.problems:>6}  "
                   f"{s.review[:18]:18} {'yes' if s.complete else 'NO'}")
     for problem in dict.fromkeys(s.review_problem for s in statuses
                                  if isinstance(s, UnitStatus) and s.review_problem):
         print(f"warning: review record {problem} (counts as not reviewed)", file=sys.stderr)
     return 0 if all(s.complete for s in statuses) else 1
-
-
-def cmd_check(args: argparse.Namespace, project: Project) -> int:
-    snapshot = Snapshot(project)
-    loaded = load_each_leaflet(snapshot)
-    broken = [str(p) for item in loaded.values() if isinstance(item, LeafletError) for p in item.problems]
-    critical = {ident: item.safety_critical_ids() for ident, item in loaded.items() if isinstance(item, Leaflet)}
-    findings: list[Finding] = []
-    for code in args.locale or available_locales(project.locales_dir)[1:]:
-        for domain in [*critical, TEMPLATES_DOMAIN]:
-            try:
-                catalog = load_catalog(snapshot, code, domain)
-            except LeafletError as exc:  # one broken catalog: report it, check the others
-                broken += [str(p) for p in exc.problems]
-                continue
-            if catalog is not None:
-                findings += check_catalog(catalog, locale=code, domain=domain,
-                                          critical_ids=critical.get(domain, frozenset()))
-    for f in findings:
-        flag = " [safety-critical]" if f.critical else ""
-        print(f"{f.locale} {f.domain} {f.msgctxt}: {f.severity}: {f.problem}{flag}")
-    for problem in broken:
-        print(f"error: {problem}", file=sys.stderr)
-    errors = sum(1 for f in findings if f.severity == "error" or f.critical) + len(broken)
-    print(f"{len(findings)} problem(s), {errors} blocking", file=sys.stderr)
-    return 1 if errors else 0
 
 
 def cmd_review(args: argparse.Namespace, project: Project) -> int:
@@ -388,7 +369,6 @@ TRANSLATOR_COMMANDS = {
     "init": cmd_init,
     "update": cmd_update,
     "status": cmd_status,
-    "check": cmd_check,
     "review": cmd_review,
     "accept": cmd_accept,
 }

@@ -95,6 +95,20 @@ def catalog_refusals(catalog: Catalog | None, *, locale: str, domain: str, expec
     return refusals
 
 
+_KIND_NAMES = {"missing": "not translated", "outdated": "outdated", "fuzzy": "fuzzy", "check": "failing a check"}
+
+
+def refusal_summary(refusals: list[Finding]) -> str:
+    """The gate's refusal in one line, by kind: "119 not translated (119 safety-critical), 2 fuzzy"."""
+    parts = []
+    for kind, name in _KIND_NAMES.items():
+        found = [f for f in refusals if f.kind == kind]
+        if found:
+            critical = sum(1 for f in found if f.critical)
+            parts.append(f"{len(found)} {name}" + (f" ({critical} safety-critical)" if critical else ""))
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Status:
     locale: str
