@@ -48,7 +48,7 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 # newest versions pyproject.toml allows, with hashes. Review the diff, run
 # `make test`, and commit the lock on its own: an upgrade is a deliberate commit.
 lock: setup
-	printf 'pip\nsetuptools>=77\n' | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra serve \
+	printf 'pip\nsetuptools>=77\n' | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra serve --extra cluster \
 	  --generate-hashes --python-version 3.11 $(UPGRADE) --quiet -o $(LOCK)
 
 leaflets: setup
