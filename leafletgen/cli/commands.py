@@ -153,5 +153,6 @@ def all_commands() -> dict[str, Callable[[argparse.Namespace, Project], int]]:
     from leafletgen.cli.changes import cmd_changes
     from leafletgen.cli.strings import cmd_check
     from leafletgen.cli.translators import TRANSLATOR_COMMANDS
+    from leafletgen.cli.xliff import cmd_xliff
 
-    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes, "check": cmd_check}
+    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes, "check": cmd_check, "xliff": cmd_xliff}

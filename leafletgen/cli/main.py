@@ -96,6 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     chg.add_argument("locale", metavar="LOCALE")
     chg.add_argument("-l", "--leaflet", required=True, metavar="ID")
     chg.add_argument("--json", action="store_true", help="machine-readable output")
+    x = sub.add_parser("xliff", help="XLIFF 1.2 for translation agencies: export a catalog, import their work",
+                       description="Unit ids are the message ids (msgctxt); notes carry the translator notes and the "
+                                   "safety marking; fuzzy is needs-review-translation. Import checks every file before "
+                                   "writing any, and reports what the warnings gate would refuse.")
+    xs = x.add_subparsers(dest="xliff_command", required=True, metavar="{export,import}")
+    xe = xs.add_parser("export", help="one leaflet's catalog (or 'templates') in LOCALE as an XLIFF file")
+    xe.add_argument("locale", metavar="LOCALE")
+    xe.add_argument("-l", "--leaflet", required=True, metavar="ID", help="the leaflet id, or 'templates'")
+    xe.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: ID.LOCALE.xlf here; '-': stdout")
+    xi = xs.add_parser("import", help="bring translated XLIFF files back into their catalogs")
+    xi.add_argument("file", nargs="+", type=Path, metavar="FILE.xlf")
+    xi.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     ac = sub.add_parser("accept", help="accept a translation's warnings after reading it (a reviewed exception)",
                         description="Writes a translator comment 'accepted DIGEST: ...; by NAME' on each message, "
                                     "for its text as it is now: its warnings (punctuation, identical to the "
