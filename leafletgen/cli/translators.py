@@ -37,6 +37,7 @@ from leafletgen.translate.catalogs import (
 )
 from leafletgen.translate.checks import Finding, by_context, check_translation
 from leafletgen.translate.gate import Status, catalog_refusals, catalog_status, expected_messages
+from leafletgen.translate.memory import build_memory, suggest
 from leafletgen.translate.review import (
     UnitStatus,
     clean_name,
@@ -124,23 +125,32 @@ def cmd_update(args: argparse.Namespace, project: Project) -> int:
         writes.append((path, dump_catalog(pot, project.display(path)), ""))
     problems: list[Problem] = []
     for code in available_locales(project.locales_dir)[1:]:
+        merged: list[tuple[str, Path, LeafletCatalog]] = []
         for domain, pot in pots.items():
             path = po_path(project.locales_dir, code, domain)
-            shown = project.display(path)
             if not path.exists() and domain != TEMPLATES_DOMAIN:
                 continue  # not offered in this locale: 'init LOCALE --leaflet ID' starts it
             try:
-                old = read_catalog(path, display=shown) if path.exists() else new_catalog(pot, code)
-                merged = merge(old, pot)
-                data = dump_catalog(merged, shown)
+                old = read_catalog(path, display=project.display(path)) if path.exists() else new_catalog(pot, code)
+                merged.append((domain, path, merge(old, pot)))
+            except CatalogError as exc:
+                problems += exc.problems[:1]
+        # the locale's own translations of the same English, this catalog's first (memory.py)
+        for domain, path, catalog in merged:
+            shown = project.display(path)
+            suggested = suggest(catalog, build_memory(sorted(((d, c) for d, _, c in merged),
+                                                            key=lambda pair: pair[0] != domain)))
+            try:
+                data = dump_catalog(catalog, shown)
                 parse_catalog(data, shown)  # never write a catalog that cannot be read back
             except CatalogError as exc:
                 problems += exc.problems[:1]
                 continue
-            fuzzy = sum(1 for m in merged if m.id and m.fuzzy)
-            missing = sum(1 for m in merged if m.id and not any([m.string] if isinstance(m.string, str)
-                                                                 else m.string or ()))
-            writes.append((path, data, f"{fuzzy} fuzzy, {missing} untranslated, {len(merged.obsolete)} obsolete"))
+            fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
+            missing = sum(1 for m in catalog if m.id and not any([m.string] if isinstance(m.string, str)
+                                                                  else m.string or ()))
+            writes.append((path, data, f"{fuzzy} fuzzy" + (f" ({suggested} suggested by memory)" if suggested else "")
+                           + f", {missing} untranslated, {len(catalog.obsolete)} obsolete"))
     for path, data, summary in writes:
         try:
             changed = write_if_changed(path, data)
