@@ -20,6 +20,7 @@ from leafletgen.translate.catalogs import (
 )
 from leafletgen.translate.checks import Finding, by_context, check_catalog
 from leafletgen.translate.gate import expected_messages
+from leafletgen.translate.glossary import glossary_findings, glossary_path, read_glossary
 from leafletgen.translate.snapshot import Snapshot, load_catalog, load_each_leaflet
 from leafletgen.translate.strings import COLUMNS, MISSING, REVIEWED, TRANSLATED, StringRow, string_rows
 
@@ -39,6 +40,12 @@ def string_status(project: Project, locales: list[str] | None) -> tuple[list[Str
             continue
         domains = [(leaflet.id, expected_messages(leaflet), leaflet.safety_critical_ids()) for leaflet in leaflets
                    if code in offered_locales(project.locales_dir, leaflet.id)]
+        path = glossary_path(project.locales_dir, code)
+        try:
+            terms = read_glossary(path, display=project.display(path))
+        except LeafletError as exc:
+            broken += [str(p) for p in exc.problems]
+            terms = []
         for domain, expected, critical in [*domains, (TEMPLATES_DOMAIN, template_msgs, frozenset())]:
             try:
                 catalog = load_catalog(snapshot, code, domain)
@@ -46,7 +53,7 @@ def string_status(project: Project, locales: list[str] | None) -> tuple[list[Str
                 broken += [str(p) for p in exc.problems]
                 continue
             rows += string_rows(project.locales_dir, catalog, locale=code, domain=domain, expected=expected,
-                                critical_ids=critical)
+                                critical_ids=critical, terms=terms)
     return rows, broken
 
 
@@ -83,6 +90,12 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     findings: list[Finding] = []
     missing: dict[str, int] = {}
     for code in args.locale or available_locales(project.locales_dir)[1:]:
+        path = glossary_path(project.locales_dir, code)
+        try:
+            terms = read_glossary(path, display=project.display(path))
+        except LeafletError as exc:
+            broken += [str(p) for p in exc.problems]
+            terms = []
         for domain in [*critical, TEMPLATES_DOMAIN]:
             try:
                 catalog = load_catalog(snapshot, code, domain)
@@ -92,6 +105,7 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
             if catalog is not None:
                 findings += check_catalog(catalog, locale=code, domain=domain,
                                           critical_ids=critical.get(domain, frozenset()))
+                findings += glossary_findings(catalog, terms, locale=code, domain=domain)
                 index = by_context(catalog)
                 untranslated = sum(1 for ctxt in expected[domain] if not (index.get(ctxt) and index[ctxt].string))
                 if untranslated:

@@ -8,7 +8,7 @@ decides anything the gate does not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from babel.messages.catalog import Catalog
 
 from leafletgen.translate.checks import by_context, check_translation
 from leafletgen.translate.gate import catalog_refusals
+from leafletgen.translate.glossary import Term
 from leafletgen.translate.review import ReviewRecord, current_hashes, read_record, record_path
 
 MISSING, FUZZY, OUTDATED, FAILING, TRANSLATED, REVIEWED = (
@@ -40,8 +41,10 @@ class StringRow:
 
 
 def string_rows(locales_dir: Path, catalog: Catalog | None, *, locale: str, domain: str,
-                expected: Mapping[str, str], critical_ids: frozenset[str]) -> list[StringRow]:
-    """One row per message ``expected`` (msgctxt -> current English), in the template's order."""
+                expected: Mapping[str, str], critical_ids: frozenset[str], terms: Sequence[Term] = ()
+                ) -> list[StringRow]:
+    """One row per message ``expected`` (msgctxt -> current English), in the template's order;
+    ``terms``: the locale's glossary, whose misses are findings too (never a state)."""
     index = by_context(catalog)
     refused: dict[str, list[tuple[str, str]]] = {}
     for finding in catalog_refusals(catalog, locale=locale, domain=domain, expected=dict(expected),
@@ -73,6 +76,8 @@ def string_rows(locales_dir: Path, catalog: Catalog | None, *, locale: str, doma
                          check_translation(english, translation, locale=locale, critical=ctxt in critical_ids,
                                            formatted=domain == "templates")
                          if problem not in findings]
+            findings += [f"warning: glossary: {term.english!r} is {' or '.join(map(repr, term.forms))}"
+                         for term in terms if term.expected_in(english) and not term.found_in(translation)]
         rows.append(StringRow(domain, locale, ctxt, ctxt in critical_ids, state, tuple(findings), english,
                               translation))
     return rows
