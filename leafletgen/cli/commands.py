@@ -72,6 +72,8 @@ def build_options(args: argparse.Namespace, project: Project) -> RenderOptions:
         elif spec.kind == "locale" and value:
             value = resolve(value, available_locales(project.locales_dir))  # a profile's too
         values[spec.name] = spec.default if value in (None, "") else value
+    if values.get("show_ids") and not values.get("draft"):
+        raise UsageError("--show-ids goes with --draft (a translator's preview; patients never see ids)")
     return RenderOptions(**values, pharmacy=pharmacy)
 
 

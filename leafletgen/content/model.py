@@ -24,6 +24,10 @@ class Text:
     line: int = 0
     #: Set when the text is not in the document's language (a draft's English fallback).
     fallback_lang: str | None = None
+    #: In a draft only: "untranslated" (shown in English) or "fuzzy" (the translator's unconfirmed text).
+    draft_state: str = ""
+    #: In a draft only: print the id beside the text (``--show-ids``).
+    show_id: bool = False
 
 
 @dataclass(frozen=True)

@@ -92,9 +92,12 @@ class DocumentContext:
 def inline(text: Text) -> Markup:
     """A leaflet text as HTML: escaped, ``**bold**`` as <strong>, fallbacks marked."""
     html = Markup(_BOLD.sub(lambda m: f"<strong>{m.group(1)}</strong>", str(escape(text.text))))
+    ident = Markup('<span class="msgid">{}</span> ').format(text.id) if text.show_id else Markup()
+    if text.draft_state == "fuzzy":
+        return ident + Markup('<mark class="fuzzy">{}</mark>').format(html)
     if text.fallback_lang:
-        return Markup('<mark class="untranslated" lang="{}">{}</mark>').format(text.fallback_lang, html)
-    return html
+        return ident + Markup('<mark class="untranslated" lang="{}">{}</mark>').format(text.fallback_lang, html)
+    return ident + html
 
 
 def css_string(value: str) -> str:
@@ -348,8 +351,9 @@ def leaflet_html(source: Project | Snapshot, leaflet: Leaflet, locale: str, opti
 def _part(snapshot: Snapshot, leaflet: Leaflet, locale: str, catalog: LeafletCatalog | None,
           strings: LeafletCatalog | None, options: RenderOptions, *, first: bool) -> Part:
     return Part(
-        leaflet=translate_leaflet(leaflet, catalog, draft=options.draft), locale=locale_info(locale),
-        strings=TemplateStrings(strings), draft=options.draft, pharmacy=options.pharmacy, first=first,
+        leaflet=translate_leaflet(leaflet, catalog, draft=options.draft, show_ids=options.show_ids),
+        locale=locale_info(locale), strings=TemplateStrings(strings, draft=options.draft, show_ids=options.show_ids),
+        draft=options.draft, pharmacy=options.pharmacy, first=first,
         reviewed=reviewed(snapshot.project, leaflet, locale, catalog, strings),
         figures={f.image: data_url(f.image, figure_data(snapshot, f)) for f in figures(leaflet)})
 

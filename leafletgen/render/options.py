@@ -117,6 +117,9 @@ class RenderOptions:
         False, kind="flag", api=False, form=False, suffix=".draft",
         help="translator preview: render any locale, untranslated text in English and highlighted, "
              "every page marked DRAFT; written as <leaflet>.<locale>.draft.pdf")
+    show_ids: bool = option(
+        False, kind="flag", api=False, form=False, suffix=".ids",
+        help="with --draft: print each message's id (its msgctxt) beside its text, to find it in the catalog")
     # Not a declared option: the CLI reads it from a profile file (--pharmacy FILE.yaml), the API
     # and the order page from the order's clinic details.
     pharmacy: Pharmacy | None = None
