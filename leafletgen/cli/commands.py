@@ -155,6 +155,8 @@ def all_commands() -> dict[str, Callable[[argparse.Namespace, Project], int]]:
     from leafletgen.cli.changes import cmd_changes
     from leafletgen.cli.strings import cmd_check
     from leafletgen.cli.translators import TRANSLATOR_COMMANDS
+    from leafletgen.cli.normalize import cmd_normalize
     from leafletgen.cli.xliff import cmd_xliff
 
-    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes, "check": cmd_check, "xliff": cmd_xliff}
+    return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes, "check": cmd_check, "xliff": cmd_xliff,
+            "normalize": cmd_normalize}

@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     chg.add_argument("locale", metavar="LOCALE")
     chg.add_argument("-l", "--leaflet", required=True, metavar="ID")
     chg.add_argument("--json", action="store_true", help="machine-readable output")
+    nm = sub.add_parser("normalize", help="rewrite the catalogs in the project's PO form (after another tool saves)",
+                        description="Unwrapped lines, msgmerge's #| comments, one newline at the end: the form "
+                                    "'update' writes, so a diff shows only what changed. A file that cannot be "
+                                    "read is named and left as it is.")
+    nm.add_argument("locale", nargs="*", metavar="LOCALE", help="only these locales (default: every catalog and POT)")
+    nm.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is not in that form")
     x = sub.add_parser("xliff", help="XLIFF 1.2 for translation agencies: export a catalog, import their work",
                        description="Unit ids are the message ids (msgctxt); notes carry the translator notes and the "
                                    "safety marking; fuzzy is needs-review-translation. Import checks every file before "
