@@ -67,7 +67,7 @@ def test_fuzzy_warning_is_refused(complete: Project, tmp_path: Path) -> None:
     edit(complete, CRITICAL_ID, lambda m: m.flags.add("fuzzy"))
     assert refusal_lines(complete, tmp_path) == [
         f"{LOCALE} {LEAFLET_ID} {CRITICAL_ID}: safety-critical message fuzzy: "
-        "the English changed, review the translation"]
+        "read the translation against the current English, then clear the fuzzy flag"]
 
 
 def test_missing_warning_is_refused(complete: Project, tmp_path: Path) -> None:
