@@ -17,7 +17,9 @@ from leafletgen.content.pharmacy import parse_pharmacy
 from leafletgen.errors import SourceError
 from leafletgen.inspect.a11y import check_file
 from leafletgen.inspect.readback import read_structure_text
+from leafletgen.inspect.structure import walk
 from leafletgen.project import Project
+from leafletgen.render.html import leaflet_html
 from leafletgen.render.options import RenderOptions
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
 from leafletgen.translate.localize import translate_leaflet
@@ -74,6 +76,24 @@ def test_a11y_check_fails_on_an_untagged_pdf(tmp_path: Path, capsys: pytest.Capt
     assert main(["a11y", str(plain)]) == 1
     out = capsys.readouterr().out
     assert "FAIL  marked as tagged" in out and "FAIL  document language" in out
+
+
+@pytest.mark.pdf
+def test_a11y_check_fails_weasyprint_alone_on_maps_structure_scope_and_bbox(project: Project,
+                                                                           tmp_path: Path) -> None:
+    """What `leafletgen a11y` passed before the text-layer fix: unmapped and wrong glyph maps (Bengali),
+    one part per page, header cells without /Scope, a figure /BBox in CSS pixels."""
+    from leafletgen.pdf.engine import render_pdf  # WeasyPrint: the pdf tier only
+
+    leaflet = load_leaflets(project, [LEAFLET_ID])[0]
+    catalog = load_catalog(project, "bn", LEAFLET_ID)
+    html = leaflet_html(project, leaflet, "bn", RenderOptions(), catalog, load_catalog(project, "bn", TEMPLATES_DOMAIN))
+    path = tmp_path / "raw.pdf"
+    path.write_bytes(render_pdf(html, base_dir=project.templates_dir, name="bn", exact_text=False))
+    failed = {c.name for c in check_file(path) if not c.ok}
+    assert {"every drawn code maps to Unicode",
+            "one element per part, section, list and table", "header cells have a scope",
+            "figure bounding boxes on the page"} <= failed
 
 
 @pytest.mark.pdf
@@ -178,10 +198,13 @@ def test_bilingual_handout_has_both_languages_tagged_patient_language_first(proj
     path = pdf_path(out, "ar", "+en")
     with pikepdf.open(path) as pdf:
         assert str(pdf.Root.Lang) == "ar"
-        spans = [e for e in _elements(pdf.Root.StructTreeRoot.K) if e.S == "/Span" and "/ActualText" in e]
-        english = [e for e in spans if str(e.get("/Lang", "")) == "en"]
-        assert english and all(str(e.get("/Lang", "ar")) == "ar" for e in spans[: len(spans) // 3])
-        assert any("Condoms alone are not enough." in str(e.ActualText) for e in english)
+        # /Lang where the language changes (the English part), inherited below it
+        spans = [v for v in walk(pdf.Root.StructTreeRoot.K, lang="ar")
+                 if v.element is not None and v.element.S == "/Span" and "/ActualText" in v.element]
+        english = [v for v in spans if v.lang == "en"]
+        assert english and all(v.lang == "ar" for v in spans[: len(spans) // 3])
+        assert any("Condoms alone are not enough." in str(v.element.ActualText) for v in english)
+        assert all("/Lang" not in v.element for v in english)  # said once, on the part
     text = read_structure_text(path)
     arabic_title = str(load_catalog(project, "ar", LEAFLET_ID).get(  # type: ignore[union-attr]
         "Isotretinoin 20 mg capsules", context="title").string)
@@ -244,3 +267,13 @@ def test_pharmacy_profile_is_validated(text: str, expected: list[str]) -> None:
 def test_example_pharmacy_profile_is_valid() -> None:
     profile = parse_pharmacy((ROOT / "docs" / "pharmacy.example.yaml").read_text(), "example")
     assert profile.second_language == "en" and profile.paper == "a4"
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
+def test_no_word_is_split_at_a_line_end(built: tuple[Path, Report], leaflet_id: str, locale: str) -> None:
+    """Words stay words: no line ends in a hyphen inside a word (no automatic hyphenation, and no
+    break after an explicit hyphen), so search finds every word and a screen reader says it whole."""
+    lines = pdf_text(unit_pdf(built[0], leaflet_id, locale)).splitlines()
+    assert [line for line in lines if line.rstrip().endswith(("-", "\u2010", "\u00ad"))
+            and len(line.rstrip()) > 1 and line.rstrip()[-2].isalpha()] == []

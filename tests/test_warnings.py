@@ -23,14 +23,14 @@ from leafletgen.translate.snapshot import figures, load_catalog, load_leaflets
 from conftest import normalize, pdf_text, unit_params, unit_pdf
 
 
-# The content stream of right-to-left text cannot be made exact for pdftotext: WeasyPrint
-# maps each glyph to one Unicode string per font (Arabic marks, Nastaliq ligatures come
-# back wrong), and poppler reverses /ActualText in right-to-left lines, so leafletgen adds
-# it only to the structure there (see leafletgen/pdf/textlayer.py). The mark is strict: the
-# day the content stream reads back exactly, these tests fail until it is removed.
+# Right-to-left content streams read back exactly glyph by glyph (leafletgen/pdf/textlayer.py:
+# a code per glyph and text, composite glyphs for clusters), but poppler has no bidi algorithm: it
+# reads a number and the punctuation after it in visual order ("،2" for "2،", ".1" for "1."), so a
+# warning with a number followed by punctuation differs (docs/weasyprint-text-layer.md, part 3).
+# The mark is strict: the day pdftotext reads them exactly, these tests fail until it is removed.
 def _text_layer_marks(leaflet_id: str, locale: str) -> list[pytest.MarkDecorator]:
     if locale_info(locale).direction == "rtl":
-        return [pytest.mark.xfail(strict=True, reason="WeasyPrint text layer loses marks in multi-glyph clusters")]
+        return [pytest.mark.xfail(strict=True, reason="poppler reads numbers and their punctuation in visual order")]
     return []
 
 

@@ -8,11 +8,15 @@ bookmarks and reading order. ``leafletgen a11y FILE.pdf`` prints the report.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pikepdf
 
+from leafletgen.inspect.readback import marked_content_text, unmapped_codes
 from leafletgen.inspect.structure import walk
 
 _LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
@@ -107,7 +111,89 @@ def check_pdf(pdf: pikepdf.Pdf) -> list[Check]:
         f"{len(outline_titles)} bookmarks for {levels.count(1) + levels.count(2)} h1/h2 headings")
 
     add("reading order follows page order", _order_ok(pdf, elements), "structure order vs page order")
+
+    drawn, unmapped = unmapped_codes(pdf)
+    add("every drawn code maps to Unicode", unmapped == 0, f"{unmapped} of {drawn} drawn codes without a mapping")
+    checked, wrong = _maps_against_actual_text(pdf, elements)
+    add("Unicode maps agree with the structure's text", wrong == 0,
+        f"{wrong} of {checked} fragments read otherwise from their glyphs than their /ActualText")
+    split = _split_elements(elements)
+    add("one element per part, section, list and table", not split,
+        f"{len(split)} continued on the next page as a second element" + (f": {split[0]}" if split else ""))
+    headers = [e for e, _ in elements if e.S == "/TH"]
+    referenced = {str(h) for e, _ in elements if e.S == "/TD" and isinstance(e.get("/A"), pikepdf.Dictionary)
+                  for h in e.A.get("/Headers", [])}
+    unscoped = sum(1 for th in headers if not (isinstance(th.get("/A"), pikepdf.Dictionary) and "/Scope" in th.A)
+                   and str(th.get("/ID", "")) not in referenced)
+    add("header cells have a scope", unscoped == 0, f"{len(headers)} header cells, {unscoped} without /Scope")
+    outside = sum(1 for f in figures if not _bbox_inside(f))
+    add("figure bounding boxes on the page", outside == 0,
+        f"{len(figures)} figures, {outside} with a /BBox off the page")
     return checks
+
+
+def _normal(text: str) -> Counter[str]:
+    """The characters of a text, in any order, without spaces, hyphens and invisible marks."""
+    text = unicodedata.normalize("NFC", text)
+    return Counter(c for c in text if not c.isspace() and c not in "-\u00ad\u200b\u200c\u200d\u200e\u200f")
+
+
+def _maps_against_actual_text(pdf: pikepdf.Pdf,
+                              elements: list[tuple[pikepdf.Dictionary, str | None]]) -> tuple[int, int]:
+    """Fragments whose glyphs' text (as a multiset of characters: right-to-left glyphs are drawn in
+    visual order) differs from their /ActualText."""
+    pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
+    content: dict[int, dict[int, str]] = {}
+    checked = wrong = 0
+    for element, _ in elements:
+        if "/ActualText" not in element or "/Pg" not in element or not isinstance(element.get("/K"), pikepdf.Array):
+            continue
+        number = pages.get(element.Pg.objgen)
+        mcids = [int(k) for k in element.K if isinstance(k, int)]
+        if number is None or not mcids:
+            continue
+        if number not in content:
+            content[number] = marked_content_text(pdf.pages[number])
+        drawn = "".join(content[number].get(m, "") for m in mcids)
+        checked += 1
+        wrong += _normal(drawn) != _normal(str(element.ActualText))
+    return checked, wrong
+
+
+def _split_elements(elements: list[tuple[pikepdf.Dictionary, str | None]]) -> list[str]:
+    """Lists and tables followed, as the next sibling, by one of the same kind starting on a later page:
+    WeasyPrint's one-subtree-per-page structure, where a screen reader announces two of them."""
+    found = []
+    for element, _ in elements:
+        kids = [k for k in (element.K if isinstance(element.get("/K"), pikepdf.Array) else [])
+                if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        for a, b in pairwise(kids):
+            if a.S != b.S or str(a.S) not in ("/L", "/Table", "/Sect", "/Art", "/Part") or "/Pg" not in a \
+                    or "/Pg" not in b or a.Pg.objgen == b.Pg.objgen:
+                continue
+            if str(a.S) in ("/Art", "/Part"):  # a part of the document in one language, not one per page
+                if str(a.get("/Lang", "")) == str(b.get("/Lang", "")):
+                    found.append(str(a.S)[1:])
+                continue
+            first = next((k for k in (b.K if isinstance(b.get("/K"), pikepdf.Array) else [])
+                          if isinstance(k, pikepdf.Dictionary) and "/S" in k), None)
+            first_kind = str(first.S) if first is not None else ""
+            # a section starts with its heading, a table with its caption or header, a list with an item
+            # (two lists in a row can be two lists: a piece of one is caught by the part around it)
+            if (a.S == "/Sect" and not first_kind.startswith("/H")) \
+                    or (a.S == "/L" and first_kind != "/LI") \
+                    or (a.S == "/Table" and first_kind not in ("/Caption", "/THead")):
+                found.append(str(a.S)[1:])
+    return found
+
+
+def _bbox_inside(figure: pikepdf.Dictionary) -> bool:
+    attributes = figure.get("/A")
+    if not isinstance(attributes, pikepdf.Dictionary) or "/BBox" not in attributes or "/Pg" not in figure:
+        return False
+    x1, y1, x2, y2 = (float(v) for v in attributes.BBox)
+    _, _, width, height = (float(v) for v in figure.Pg.MediaBox)
+    return 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height
 
 
 def _orphan_content(pdf: pikepdf.Pdf, in_tree: set[tuple[int, int]]) -> int:

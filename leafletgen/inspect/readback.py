@@ -48,6 +48,32 @@ def _decode(data: bytes, cmap: tuple[dict[int, str], int]) -> str:
     return "".join(mapping.get(code, "") for code in codes)
 
 
+def unmapped_codes(pdf: pikepdf.Pdf) -> tuple[int, int]:
+    """(codes drawn, codes drawn with no or an empty Unicode mapping), over every page."""
+    drawn = unmapped = 0
+    for page in pdf.pages:
+        fonts = page.Resources.get("/Font", pikepdf.Dictionary())
+        cmaps: dict[str, tuple[dict[int, str], int]] = {}
+        current: tuple[dict[int, str], int] = ({}, 2)
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, op = list(instruction.operands), str(instruction.operator)
+            if op == "Tf":
+                key = str(operands[0])
+                if key not in cmaps:
+                    font = fonts.get(key)
+                    cmaps[key] = _to_unicode_map(font) if isinstance(font, pikepdf.Dictionary) else ({}, 2)
+                current = cmaps[key]
+            elif op in ("Tj", "TJ", "'", '"'):
+                mapping, width = current
+                for item in (operands[-1] if op == "TJ" else [operands[-1]]):
+                    if isinstance(item, pikepdf.String):
+                        data = bytes(item)
+                        for i in range(0, len(data) - width + 1, width):
+                            drawn += 1
+                            unmapped += not mapping.get(int.from_bytes(data[i:i + width], "big"))
+    return drawn, unmapped
+
+
 def marked_content_text(page: pikepdf.Page) -> dict[int, str]:
     """MCID -> text decoded through the fonts' ToUnicode maps, for one page."""
     fonts = page.Resources.get("/Font", pikepdf.Dictionary())

@@ -1,4 +1,4 @@
-"""HTML -> PDF/UA-1 with WeasyPrint. The only module that imports WeasyPrint.
+"""HTML -> PDF/UA-1 with WeasyPrint. With clusters.py, the only module that imports WeasyPrint.
 
 WeasyPrint may load only files inside the templates folder and ``data:`` URLs (a
 leaflet's figures come inline, from the build's snapshot): the URL fetcher refuses
@@ -24,7 +24,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from leafletgen.errors import Problem, RenderError
-from leafletgen.pdf.textlayer import fix_text_layer
+from leafletgen.pdf.clusters import line_runs
+from leafletgen.pdf.structure import BoxInfo
+from leafletgen.pdf.textlayer import Fragment, fix_text_layer
 
 
 class RefusedURL(FatalURLFetchingError):
@@ -107,8 +109,10 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
             document = source.render(font_config=_font_config(), **options)
 
             def finisher(document: weasyprint.Document, pdf: object) -> None:
-                fragments = [list(_fragment_texts(page._page_box)) for page in document.pages]
-                fix_text_layer(pdf, fragments, name=name)  # type: ignore[arg-type]
+                fragments = [list(_fragments(page._page_box)) for page in document.pages]
+                order = {id(e): n for n, e in enumerate(source.etree_element.iter())}
+                infos = [info for page in document.pages for info in _structure_boxes(page._page_box, "", order)]
+                fix_text_layer(pdf, fragments, name=name, page_boxes=infos)  # type: ignore[arg-type]
 
             pdf = document.write_pdf(finisher=finisher if exact_text else None, **options)
     except RefusedURL as exc:
@@ -117,8 +121,8 @@ def render_pdf(html: str, *, base_dir: Path, name: str, exact_text: bool = True)
     return pdf
 
 
-def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool, str]]:
-    """(text, right-to-left, language) of every text fragment under ``box``, in tagging order.
+def _fragments(box: boxes.Box) -> Iterator[Fragment]:
+    """Every text fragment under ``box`` (text, direction, language, shaped runs), in tagging order.
 
     Mirrors the traversal of WeasyPrint's structure tree builder: line boxes are
     flattened, every other box is visited depth first, absolute boxes through their
@@ -129,7 +133,70 @@ def _fragment_texts(box: boxes.Box) -> Iterator[tuple[str, bool, str]]:
     for child in getattr(box, "children", ()):
         for kid in (child.children if isinstance(child, boxes.LineBox) else [child]):
             if isinstance(kid, boxes.TextBox):
-                yield kid.text, kid.style["direction"] == "rtl", str(kid.style["lang"] or "")
+                yield Fragment(kid.text, kid.style["direction"] == "rtl", str(kid.style["lang"] or ""),
+                               line_runs(kid))
             else:
-                yield from _fragment_texts(kid)
+                yield from _fragments(kid)
+
+
+
+def _structure_boxes(box: boxes.Box, parent: str, order: dict[int, int], head: bool = False) -> Iterator[BoxInfo]:
+    """One BoxInfo per structure element WeasyPrint's tags.py creates, in creation order.
+
+    Mirrors ``weasyprint/pdf/tags.py`` (``_build_box_tree``, ``_get_pdf_tag``) for what
+    leafletgen's HTML uses; structure.py checks the element types match and refuses
+    the render otherwise, so a change there cannot go unnoticed.
+    """
+    from weasyprint.pdf.tags import _get_pdf_tag
+
+    if isinstance(box, AbsolutePlaceholder):
+        box = box._box
+    element_tag = None if box.element is None else box.element_tag
+    tag = _get_pdf_tag(element_tag)
+    if element_tag in ("html", "body") or isinstance(box, boxes.PageBox):
+        if isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
+            for child in box.children:
+                yield from _structure_boxes(child, parent, order, head)
+            return
+    elif isinstance(box, boxes.MarginBox):
+        for child in box.children:
+            yield from _structure_boxes(child, parent, order, head)
+        return
+    elif tag in ("TD", "TH") and parent in ("TD", "TH"):
+        tag = "NonStruct"
+    elif tag == "LI":
+        no_bullet = box.element_tag == "li" and ("list-item" not in box.style["display"]
+                                                  or box.style["list_style_type"] == "none")
+        if parent == "LI":
+            tag = "LBody"
+        elif parent == "LBody":
+            tag = "NonStruct"
+        elif box.element_tag in ("dt", "dd") or no_bullet:
+            yield _info(box, "LI", order, head)
+            yield from _structure_boxes(box, "LI", order, head)
+            return
+    head = head or tag == "THead"
+    yield _info(box, tag, order, head)
+    if tag == "Table" and box.is_table_wrapper and (table := box.get_wrapped_table()):
+        wrapper, box = box, table.copy_with_children([])
+        for child in wrapper.children:
+            box.children.extend(child.children if child is table else [child])
+    for child in box.children:
+        for kid in (child.children if isinstance(child, boxes.LineBox) else [child]):
+            if isinstance(kid, boxes.TextBox):
+                if tag != "Link":
+                    yield _info(kid, "Span", order, head)
+            else:
+                nested = kid.element_tag in ("ul", "ol") and tag == "LI"
+                yield from _structure_boxes(kid, parent if nested else tag, order, head)
+
+
+def _info(box: boxes.Box, tag: str, order: dict[int, int], head: bool) -> BoxInfo:
+    element = box.element
+    bbox = None
+    if tag == "Figure":
+        x, y = box.content_box_x(), box.content_box_y()
+        bbox = (x, y, x + box.width, y + box.height)
+    return BoxInfo(tag, element, order.get(id(element), -1), str(box.style["lang"] or ""), head,
+                   str(element.get("scope", "")) if element is not None and tag == "TH" else "", bbox)
 
