@@ -74,3 +74,4 @@ bench: setup
 	$(BIN)/python benchmarks/textlayer.py
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/cluster.py

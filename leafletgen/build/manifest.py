@@ -1,5 +1,6 @@
 """The manifest of outputs (``manifest.json`` next to them): per PDF its build key, sha256,
-size, build time and content digest, and the PDFs withdrawn with their reason.
+size, build time, content digest and origin (where it was rendered), and the PDFs withdrawn
+with their reason.
 
 A PDF is rebuilt only when its key changes (build/keys.py says what the key covers).
 """
@@ -37,6 +38,10 @@ class Entry:
     seconds: float
     #: Digest of the leaflet source and catalogs the PDF was made from (the unit's content).
     content: str = ""
+    #: Where the PDF came from: "local" (this machine's worker processes), "cluster <worker
+    #: address> (<host> pid <n>)" (a Dask worker; "after N attempts" if one was lost), or
+    #: "cache: <where it was first rendered>" (the shared cache, cache.py).
+    origin: str = ""
 
 
 class Manifest:

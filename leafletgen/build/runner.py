@@ -8,8 +8,10 @@ use those bytes (a worker gets them with its job).
    run the warnings gate: a unit with any needed message missing, fuzzy, outdated or
    failing a check is refused, one line per message. A broken file fails only the
    units that use it. Then the build key (keys.py): an unchanged output is skipped.
-2. Render: the remaining jobs run in worker processes (one per core by default), each
-   reusing its loaded fonts, templates and leaflets; every PDF is written atomically.
+2. Render: a PDF already in the shared cache (``cache``, cache.py) is taken from there; the
+   remaining jobs go to an executor (executors.py): worker processes on this machine (one per
+   core by default), each reusing its loaded fonts, templates and leaflets, or the workers of a
+   Dask cluster (``scheduler``, cluster.py). Every PDF is written atomically.
 3. Withdraw and record: a refused or failed unit's earlier PDFs leave the output
    folder; the manifest records each new PDF (key, sha256, size, time) and each
    withdrawal with its reason. A failed write leaves the earlier PDF untouched.
@@ -17,65 +19,37 @@ use those bytes (a worker gets them with its job).
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from leafletgen.build.cache import SharedCache
+from leafletgen.build.executors import choose
+from leafletgen.build.jobs import Job, Outcome, deliver
+from leafletgen.build.jobs import PdfRenderer as PdfRenderer  # re-exported: the seams' names
+from leafletgen.build.jobs import render_one as render_one
 from leafletgen.build.keys import build_key, content_digest, templates_digest, unit_inputs
 from leafletgen.build.manifest import Entry, Manifest
 from leafletgen.build.outputs import output_path, remove_stale_temporaries, withdraw
-from leafletgen.content.model import Leaflet
 from leafletgen.errors import LeafletError, Problem, UsageError
-from leafletgen.files import atomic_write_bytes
 from leafletgen.locale_codes import resolve
-from leafletgen.project import Project
-from leafletgen.render.html import leaflet_html
 from leafletgen.render.locales import locale_info
 from leafletgen.render.options import PAPER_SIZES, RenderOptions, for_locale
-from leafletgen.translate.catalogs import (
-    TEMPLATES_DOMAIN,
-    LeafletCatalog,
-    available_locales,
-    offered_locales,
-    po_path,
-)
+from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, available_locales, offered_locales, po_path
 from leafletgen.translate.gate import document_refusals, refusal_summary
-from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
+from leafletgen.translate.snapshot import Snapshot, load_catalog, load_each_leaflet
 
 if TYPE_CHECKING:
     from leafletgen.pdf.warm import WarmRenderer
+    from leafletgen.project import Project
 
 
 #: The locale of an outcome that stands for every unit of a leaflet (its source is broken).
 EVERY_LOCALE = "*"
 #: The status of a unit whose leaflet has no catalog in its locale (catalogs.offered_locales).
 NOT_OFFERED = "not offered"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    leaflet: str
-    locale: str
-    status: str                      # "built", "skipped", "refused", "failed" or "not offered"
-    path: Path | None = None
-    problems: tuple[str, ...] = ()
-    seconds: float = 0.0
-    size: int = 0
-    key: str = ""
-    sha256: str = ""
-    #: Locales whose earlier PDFs of this leaflet must leave the output folder (refused or failed).
-    withdraw: tuple[str, ...] = ()
-    #: Digest of the unit's source and catalogs as rendered (see Entry.content).
-    content: str = ""
-    #: The unit was asked for by name (``--leaflet`` and ``--locale``): "not offered" is then a
-    #: failure; for every leaflet in a named locale it is a note ("-L de": the German leaflets).
-    asked: bool = False
-    #: A refusal in one line, by kind: "119 not translated (119 safety-critical), 2 fuzzy".
-    summary: str = ""
 
 
 @dataclass
@@ -95,58 +69,25 @@ class Report:
                    for o in self.outcomes) and (bool(printed) or not self.outcomes)
 
 
-class PdfRenderer(Protocol):
-    def __call__(self, html: str, *, base_dir: Path, name: str) -> bytes: ...
-
-
-def render_one(source: Project | Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions,
-               catalog: LeafletCatalog | None, strings: LeafletCatalog | None,
-               render_pdf: PdfRenderer | None = None) -> bytes:
-    """HTML and PDF for one leaflet in one locale (the gate has run already).
-
-    ``render_pdf`` defaults to pdf.render_pdf in this process; warm.py passes its own.
-    """
-    project = Snapshot.of(source).project
-    html = leaflet_html(source, leaflet, locale, options, catalog, strings)
-    if render_pdf is None:
-        from leafletgen.pdf.engine import render_pdf as engine  # WeasyPrint only where something is rendered
-
-        render_pdf = engine
-    return render_pdf(html, base_dir=project.templates_dir, name=f"{leaflet.id} {locale}")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One PDF to render; picklable, so it can go to a worker process with the bytes it needs."""
-
-    root: Path
-    leaflet: str
-    locale: str
-    options: RenderOptions
-    path: Path
-    key: str
-    inputs: Files = field(default_factory=dict)
-    #: For a draft: what the gate would refuse (reported with the built PDF).
-    notes: tuple[str, ...] = ()
-
-    @property
-    def content(self) -> str:
-        return content_digest(self.inputs)
-
-
 def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None = None,
           locales: Iterable[str] | None = None, options: RenderOptions | None = None,
           jobs: int | None = None, force: bool = False,
-          progress: Callable[[Outcome], None] | None = None, renderer: WarmRenderer | None = None) -> Report:
+          progress: Callable[[Outcome], None] | None = None, renderer: WarmRenderer | None = None,
+          scheduler: str | None = None, cache: Path | None = None) -> Report:
     """Build the selected leaflets x locales into ``out_dir``; one Outcome per pair.
 
-    ``renderer``: a warm render process (warm.py) for a build of one PDF.
+    ``renderer``: a warm render process (warm.py) for a build of one PDF. ``scheduler``: the
+    address of a Dask scheduler whose workers render (cluster.py). ``cache``: the shared cache
+    folder (cache.py), read before rendering and written after.
     """
     options = options or RenderOptions()
     if options.paper not in PAPER_SIZES:
         raise UsageError(f"unknown paper size {options.paper!r} (choose from: {', '.join(PAPER_SIZES)})")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    if jobs is not None and scheduler:
+        raise UsageError("--jobs and --scheduler exclude each other (the cluster's workers are its own)")
+    cache = cache.resolve() if cache is not None else None  # the same path on every machine
     started = time.perf_counter()
     report = Report()
 
@@ -156,10 +97,17 @@ def build(project: Project, out_dir: Path, *, leaflet_ids: Iterable[str] | None 
             progress(outcome)
 
     snapshot = Snapshot(project)
-    todo = _gather(snapshot, out_dir, leaflet_ids, locales, options, force, done)
-    for outcome in _render_all(todo, jobs, renderer):
-        done(outcome)
-    built = [(o.path, Entry(o.key, o.sha256, o.size, round(o.seconds, 3), o.content))
+    todo = [replace(job, cache=cache) for job in _gather(snapshot, out_dir, leaflet_ids, locales, options, force,
+                                                         done)]
+    todo = _from_cache(todo, SharedCache(cache), done) if cache is not None else todo
+    if todo:
+        executor = choose(len(todo), jobs, renderer, scheduler)
+        try:
+            for outcome in executor.run(todo):
+                done(outcome)
+        finally:
+            executor.close()
+    built = [(o.path, Entry(o.key, o.sha256, o.size, round(o.seconds, 3), o.content, o.origin))
              for o in report.outcomes if o.status == "built" and o.path is not None]
     manifest = Manifest(out_dir)
     try:
@@ -239,70 +187,17 @@ def _gather(snapshot: Snapshot, out_dir: Path, leaflet_ids: Iterable[str] | None
                 done(Outcome(leaflet_id, locale, "failed", path, problems=tuple(str(p) for p in exc.problems),
                              content=content_digest(inputs)))
                 continue
-            todo.append(Job(project.root, leaflet_id, locale, options, path, key, inputs, notes))
+            todo.append(Job(project.root, leaflet_id, locale, options, path, key, inputs, notes, templates))
     return todo
 
 
-def _cost(job: Job) -> int:
-    return locale_info(job.locale).render_cost
-
-
-def _render_all(todo: list[Job], jobs: int | None, renderer: WarmRenderer | None = None) -> Iterable[Outcome]:
-    workers = min(jobs or os.cpu_count() or 1, len(todo))
-    if workers <= 1:
-        render_pdf = renderer.render_pdf if renderer else None
-        yield from (_run_job(job, render_pdf) for job in todo)
-        return
-    if renderer:
-        renderer.close()  # the pool below forks its own workers, warmed up once
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    from leafletgen.pdf.engine import warm_up
-    from leafletgen.workers import start_pool, stop_now
-
-    warm_up()  # import WeasyPrint and load fontconfig once, before forking: workers inherit both
-
-    ordered = sorted(todo, key=_cost, reverse=True)
-    pool = start_pool(workers)
-    try:
-        futures = {pool.submit(_run_job, job): job for job in ordered}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                yield Outcome(job.leaflet, job.locale, "failed", job.path, problems=(
-                    f"{job.leaflet} {job.locale}: the render worker died (out of memory or killed)",),
-                    content=job.content)
-    except BaseException:  # Ctrl-C, SIGTERM turned into SystemExit: nothing may be written afterwards
-        stop_now(pool)
-        raise
-    pool.shutdown()
-
-
-def _run_job(job: Job, render_pdf: PdfRenderer | None = None) -> Outcome:
-    """Render and write one PDF; runs in a worker process (or in-process for one job)."""
-    started = time.perf_counter()
-    project = Project(job.root)
-    try:
-        snapshot = Snapshot(project, job.inputs, sealed=True)  # the bytes the gate passed, never the disk
-        leaflet = cached_leaflet(snapshot, job.leaflet)
-        catalog = load_catalog(snapshot, job.locale, leaflet.id)
-        strings = load_catalog(snapshot, job.locale, TEMPLATES_DOMAIN)
-        pdf = render_one(snapshot, leaflet, job.locale, job.options, catalog, strings, render_pdf)
-    except LeafletError as exc:  # a render failure: see _withdraw for what happens to the earlier PDF
-        return Outcome(job.leaflet, job.locale, "failed", job.path, problems=tuple(str(p) for p in exc.problems),
-                       content=job.content)
-    except Exception as exc:  # a defect in the engine or here: this unit fails, the others go on
-        unexpected = f"{job.leaflet} {job.locale}: the render failed unexpectedly ({type(exc).__name__}: {exc})"
-        return Outcome(job.leaflet, job.locale, "failed", job.path, problems=(unexpected[:300],), content=job.content)
-    try:
-        atomic_write_bytes(job.path, pdf)
-    except OSError as exc:
-        where = Path(exc.filename) if exc.filename else job.path
-        problem = Problem(project.display(where), "", f"cannot write: {exc.strerror}")
-        return Outcome(job.leaflet, job.locale, "failed", job.path, problems=(str(problem),), content=job.content)
-    return Outcome(job.leaflet, job.locale, "built", job.path, seconds=time.perf_counter() - started,
-                   size=len(pdf), key=job.key, sha256=hashlib.sha256(pdf).hexdigest(), content=job.content,
-                   problems=job.notes)
+def _from_cache(todo: list[Job], cache: SharedCache, done: Callable[[Outcome], None]) -> list[Job]:
+    """Deliver each job whose PDF is in the shared cache; the others, to render."""
+    rest = []
+    for job in todo:
+        hit = cache.get(job.key)
+        if hit is None:
+            rest.append(job)
+        else:
+            done(deliver(job, hit.pdf, 0.0, f"cache: {hit.origin}"))
+    return rest

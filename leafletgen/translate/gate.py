@@ -85,7 +85,8 @@ def catalog_refusals(catalog: Catalog | None, *, locale: str, domain: str, expec
         elif message.id != english:
             refuse(f"{label}outdated: translated from older English (run 'leafletgen update')", kind="outdated")
         elif message.fuzzy:
-            refuse(f"{label}fuzzy: read the translation against the current English, then clear the fuzzy flag", kind="fuzzy")
+            refuse(f"{label}fuzzy: read the translation against the current English, then clear the fuzzy flag",
+                   kind="fuzzy")
         else:
             for severity, problem in check_translation(english, str(message.string), locale=locale,
                                                        formatted=domain == TEMPLATES_DOMAIN,
