@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,9 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Locator, Page, Playwright, sync_playwright
 
-from leafletgen.translate.catalogs import offered_locales
+from leafletgen.project import Project
+from leafletgen.translate.catalogs import offered_locales, po_path, read_catalog, write_catalog
+from leafletgen.translate.snapshot import load_leaflets
 
 from conftest import LEAFLET_ID, NEW_LOCALE, ROOT, normalize
 
@@ -91,7 +96,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         _stop(process)
 
 
-def _tab_to(page: Page, target: Locator, visited: list[str], limit: int = 80) -> None:
+def _tab_to(page: Page, target: Locator, visited: list[str], limit: int = 200) -> None:
     """Press Tab until ``target`` has the focus, recording what was focused on the way."""
     for _ in range(limit):
         if target.evaluate("e => e === document.activeElement"):
@@ -134,12 +139,16 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
                         if c.evaluate("(c, e) => c === e", box.element_handle())]
                 assert same, f"get_by_label({first_line!r}) does not find its checkbox"
 
-            # A language whose warnings are incomplete is offered, but disabled and explained.
-            # (the fixture leaflet's boxes: every leaflet has its own group of languages)
-            polish = page.locator(f"#c-{LEAFLET_ID}-{NEW_LOCALE}")
-            assert polish.is_disabled()
-            explanation = polish.get_attribute("aria-describedby")
-            assert explanation and "warnings incomplete" in page.locator(f"#{explanation}").inner_text()
+            # A language whose warnings are incomplete is offered, reachable, marked unavailable and explained;
+            # it cannot be ticked. (The fixture leaflet's boxes: every leaflet has its own group of languages.)
+            unavailable = page.locator(f"#c-{LEAFLET_ID}-{NEW_LOCALE}")
+            assert unavailable.get_attribute("aria-disabled") == "true"
+            assert unavailable.evaluate("e => !e.disabled"), "reachable: aria-disabled, never disabled"
+            explanation = unavailable.get_attribute("aria-describedby")
+            assert explanation and "warnings are not complete" in page.locator(f"#{explanation}").inner_text()
+            unavailable.focus()
+            page.keyboard.press("Space")
+            assert not unavailable.is_checked()
             german, arabic = page.locator(f"#c-{LEAFLET_ID}-de"), page.locator(f"#c-{LEAFLET_ID}-ar")
             assert "Deutsch" in german.evaluate("e => e.labels[0].innerText")
             assert "العربية" in arabic.evaluate("e => e.labels[0].innerText")
@@ -164,7 +173,7 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
                 _tab_to(page, page.get_by_label(field, exact=True), visited)
                 page.keyboard.type(value)
             assert page.get_by_label("Address", exact=True).input_value() == CLINIC["address"]
-            assert f"c-{LEAFLET_ID}-{NEW_LOCALE}" not in visited, "Tab stopped on the disabled new-locale checkbox"
+            assert f"c-{LEAFLET_ID}-{NEW_LOCALE}" in visited, "Tab never reached the unavailable language"
 
             screenshot = tmp_path / "order.png"
             page.screenshot(path=str(screenshot), full_page=True)
@@ -217,3 +226,161 @@ def test_order_page_in_chromium(server: str, tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60).stdout
     assert normalize(CLINIC["name"]) in normalize(text)
     assert normalize(CLINIC["phone"]) in normalize(text)
+
+
+# -- the page under pressure: accessibility, an error that keeps the work, a partial order ----------
+
+#: Where the journey test leaves its screenshots and the axe result, when set (for a person to look at).
+ARTIFACTS = os.environ.get("LEAFLETGEN_BROWSER_ARTIFACTS")
+
+
+def _launch(playwright: Playwright) -> Browser:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is required for this test and was not found at {CHROMIUM}")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def _axe(page: Page, name: str) -> None:
+    """axe-core (Deque) on the page as it is: no violation at all."""
+    results = Axe().run(page)
+    if ARTIFACTS:
+        Path(ARTIFACTS, f"axe-{name}.json").write_text(json.dumps(
+            {"url": page.url, "violations": results.response["violations"],
+             "passes": len(results.response.get("passes", [])), "axe": results.response["testEngine"]},
+            indent=2), encoding="utf-8")
+    assert results.violations_count == 0, results.generate_report()
+
+
+def _luminance(rgb: str) -> float:
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (float(v) for v in re.findall(r"[\d.]+", rgb)[:3])
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+
+def _contrast(first: str, second: str) -> float:
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _shot(page: Page, name: str, width: int) -> None:
+    if ARTIFACTS:
+        page.set_viewport_size({"width": width, "height": 1800})
+        page.screenshot(path=str(Path(ARTIFACTS, f"{name}.png")))
+        page.set_viewport_size({"width": 1280, "height": 1800})
+
+
+def _make_fuzzy(project: Path, leaflet_id: str, locale: str) -> None:
+    """A translator's update arrives: one safety-critical message of ``locale`` becomes fuzzy."""
+    leaflet = load_leaflets(Project(project), [leaflet_id])[0]
+    critical = next(t.id for t, is_critical in leaflet.texts() if is_critical)
+    path = po_path(project / "locales", locale, leaflet_id)
+    catalog = read_catalog(path)
+    next(m for m in catalog if m.context == critical).flags.add("fuzzy")
+    write_catalog(path, catalog)
+
+
+def test_keyboard_order_with_a_refused_language_keeps_the_form_and_delivers_the_rest(
+        server: str, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    leaflets = sorted(p.stem for p in (project / "leaflets").glob("*.yaml"))[:2]
+    languages = ("de", "fr", "ar")  # French is refused after the page was loaded
+    refused = "fr"
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        try:
+            context = browser.new_context(accept_downloads=True, locale="en-US",
+                                          viewport={"width": 1280, "height": 1800})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{server}/")
+            _axe(page, "order")
+            _shot(page, "desktop", 1280)
+            _shot(page, "phone", 390)
+
+            # Accessible details: every language name says its language; controls the same size.
+            assert page.locator(".native:not([lang])").count() == 0
+            sizes = {tuple(round(v) for v in (box["width"], box["height"]))
+                     for box in (b.bounding_box() for b in page.locator("input[type=checkbox]").all()) if box}
+            sizes |= {tuple(round(v) for v in (box["width"], box["height"]))
+                      for box in (b.bounding_box() for b in page.locator("input[type=radio]").all()) if box}
+            assert len(sizes) == 1 and min(next(iter(sizes))) >= 24, sizes
+
+            visited: list[str] = []
+            page.locator("body").click(position={"x": 1, "y": 1})
+            for leaflet_id in leaflets:
+                for code in languages:
+                    box = page.locator(f"#c-{leaflet_id}-{code}")
+                    _tab_to(page, box, visited)
+                    page.keyboard.press("Space")
+                    assert box.is_checked()
+            # The focus ring: at least 3:1 against the page (WCAG 1.4.11).
+            ring = page.evaluate("() => getComputedStyle(document.activeElement).outlineColor")
+            assert _contrast(ring, page.evaluate("() => getComputedStyle(document.body).backgroundColor")) >= 3
+
+            _tab_to(page, page.get_by_label("A4", exact=True), visited)
+            page.keyboard.press("ArrowRight")
+            for field, value in (("Name", CLINIC["name"]), ("Phone", CLINIC["phone"]),
+                                 ("Address", CLINIC["address"])):
+                _tab_to(page, page.get_by_label(field, exact=True), visited)
+                page.keyboard.type(value)
+
+            for leaflet_id in leaflets:
+                _make_fuzzy(project, leaflet_id, refused)
+            _tab_to(page, page.get_by_role("button", name="Download PDFs"), visited)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+
+            # The error: said in the title, a summary with the focus and a link per refused unit, form refilled.
+            assert page.title().startswith("Error:")
+            assert page.evaluate("() => document.activeElement.id") == "error-summary"
+            links = page.locator("#error-summary a")
+            assert sorted(links.evaluate_all("ls => ls.map(l => l.getAttribute('href'))")) == \
+                sorted(f"#c-{leaflet_id}-{refused}" for leaflet_id in leaflets)
+            assert "French is not available for" in links.first.inner_text()
+            assert "being updated" in links.first.inner_text()
+            for leaflet_id in leaflets:
+                for code in languages:
+                    assert page.locator(f"#c-{leaflet_id}-{code}").is_checked()
+                invalid = page.locator(f"#c-{leaflet_id}-{refused}")
+                assert invalid.get_attribute("aria-invalid") == "true"
+                assert f"c-{leaflet_id}-{refused}-error" in (invalid.get_attribute("aria-describedby") or "")
+            assert page.get_by_label("Name", exact=True).input_value() == CLINIC["name"]
+            assert page.get_by_label("US Letter").is_checked()
+            _axe(page, "error")
+            _shot(page, "error", 1280)
+
+            page.keyboard.press("Tab")  # the first link of the summary takes the focus to its checkbox
+            page.keyboard.press("Enter")
+            assert page.evaluate("() => document.activeElement.id") == f"c-{leaflets[0]}-{refused}"
+
+            offer = page.get_by_role("button", name=re.compile(r"Order the 4 available leaflets"))
+            _tab_to(page, offer, visited)
+            with page.expect_download(timeout=120_000) as download_info:
+                page.keyboard.press("Enter")
+                assert offer.get_attribute("aria-disabled") == "true"  # no second order while this one runs
+                page.keyboard.press("Enter")
+            download = download_info.value
+            page.locator("#status.done").wait_for(timeout=30_000)
+            confirmation = page.locator("#status").inner_text()
+            assert confirmation.startswith("Done:") and "4 leaflets" in confirmation and "Left out:" in confirmation
+            archive_path = tmp_path / download.suggested_filename
+            download.save_as(str(archive_path))
+            context.close()
+        finally:
+            browser.close()
+
+    assert re.fullmatch(r"leaflets-praxis-sonnenhof-keyboard-\d{4}-\d{2}-\d{2}\.zip", archive_path.name)
+    with zipfile.ZipFile(archive_path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        files = manifest["files"]
+        assert sorted((f["leaflet"], f["locale"]) for f in files) == \
+            sorted((leaflet_id, code) for leaflet_id in leaflets for code in languages if code != refused)
+        for entry in files:
+            data = archive.read(entry["file"])
+            assert data.startswith(b"%PDF-") and entry["sha256"] == hashlib.sha256(data).hexdigest()
+            assert entry["pages"] >= 1 and entry["options"]["paper"] == "letter"
+    assert sorted((e["leaflet"], e["locale"], e["code"]) for e in manifest["left_out"]) == \
+        sorted((leaflet_id, refused, "language_unavailable") for leaflet_id in leaflets)

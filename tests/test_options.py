@@ -145,7 +145,7 @@ def test_api_refuses_an_unknown_paper_with_422(client: TestClient) -> None:
                                               "options": {"paper": "a5"}})
     assert posted.status_code == 422 and "paper" in posted.json()["detail"][0]["field"]
     form = client.post("/order", data={"choice": f"{LEAFLET_ID}:de", "paper": "a5"})
-    assert form.status_code == 422 and 'role="alert"' in form.text and "paper:" in form.text
+    assert form.status_code == 422 and 'role="alert"' in form.text and "Paper: choose" in form.text
 
 
 def test_api_refuses_options_that_are_not_offered_there(client: TestClient) -> None:

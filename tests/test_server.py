@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +44,7 @@ PDF_URL = f"/api/leaflets/{LEAFLET_ID}/de.pdf"
 
 def _app(project: Project, cache: Path) -> TestClient:
     assert main(["--project", str(project.root), "init", NEW_LOCALE]) == 0  # an incomplete language
-    return TestClient(create_app(project, cache_dir=cache, workers=2), raise_server_exceptions=False)
+    return TestClient(create_app(project, cache_dir=cache, workers=2, rate=0), raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +253,8 @@ def test_unexpected_errors_never_show_a_stack_trace(client: TestClient, monkeypa
     monkeypatch.setattr(client.app.state.catalogue, "refresh", boom)  # type: ignore[attr-defined]
     response = client.get("/api/leaflets")
     assert response.status_code == 500
-    assert response.json() == {"error": "internal error"} and "secret" not in response.text
+    body = response.json()
+    assert body["error"] == "internal error" and body["code"] == "internal" and "secret" not in response.text
 
 
 def test_identical_requests_share_one_render(scratch: Project, tmp_path: Path, fake_engine: None) -> None:
@@ -302,7 +304,12 @@ def test_order_page_is_accessible_html(client: TestClient) -> None:
     units = len(leaflet_ids(project)) * len(available_locales(project.locales_dir))  # the new locale included
     assert page.count('type="checkbox" name="choice"') == units
     assert page.count("<label for=\"c-") == units
-    assert f'value="isotretinoin-20mg:{NEW_LOCALE}" id="c-isotretinoin-20mg-{NEW_LOCALE}" disabled' in page
+    # an unavailable language is reachable (not `disabled`) and says why
+    box = re.search(f'<input[^>]*id="c-{LEAFLET_ID}-{NEW_LOCALE}"[^>]*>', page)
+    assert box and 'aria-disabled="true"' in box.group() and " disabled" not in box.group()
+    assert f'aria-describedby="c-{LEAFLET_ID}-{NEW_LOCALE}-state"' in box.group()
+    # every language name says which language it is in
+    assert page.count('class="native" lang="') == units
 
 
 def test_order_form_downloads_a_zip_or_explains_the_problem(client: TestClient) -> None:
@@ -312,4 +319,156 @@ def test_order_form_downloads_a_zip_or_explains_the_problem(client: TestClient) 
     empty = client.post("/order", data={"paper": "a4"})
     assert empty.status_code == 422 and 'role="alert"' in empty.text
     refused = client.post("/order", data={"choice": [f"{LEAFLET_ID}:{NEW_LOCALE}"]})
-    assert refused.status_code == 409 and "key.birth-defects" in refused.text
+    assert refused.status_code == 409 and "key.birth-defects" in refused.text  # in the details for translators
+
+
+# -- orders that keep the work: plain reasons, the form refilled, partial orders -------------------
+
+def _language_name(client: TestClient, code: str) -> str:
+    return str(client.app.state.catalogue.readiness[LEAFLET_ID][code].english_name)  # type: ignore[attr-defined]
+
+
+def test_form_error_comes_back_filled_in_with_a_summary_that_links_to_each_field(client: TestClient) -> None:
+    sent = {"choice": [f"{LEAFLET_ID}:de", f"{LEAFLET_ID}:{NEW_LOCALE}"], "paper": "letter",
+            "name": "Praxis Sonnenhof", "phone": "+49 30 1234567", "address": ""}
+    response = client.post("/order", data=sent)
+    assert response.status_code == 422
+    page = response.text
+    assert re.search(r"<title>Error: [^<]+</title>", page)
+    summary = page[page.index('id="error-summary"'):page.index("<form")]
+    assert 'href="#address"' in summary and f'href="#c-{LEAFLET_ID}-{NEW_LOCALE}"' in summary
+    assert f"{_language_name(client, NEW_LOCALE)} is not available for" in summary
+    assert "safety-critical" not in summary.split("<details")[0]  # technical lines only under the details
+    address = re.search(r'<input[^>]*id="address"[^>]*>', page)
+    assert address and 'aria-invalid="true"' in address.group()
+    assert 'aria-describedby="address-error"' in address.group()
+    assert 'id="address-error"' in page
+    assert 'value="Praxis Sonnenhof"' in page and 'value="+49 30 1234567"' in page
+    for choice in sent["choice"]:
+        box = re.search(f'<input[^>]*value="{choice}"[^>]*>', page)
+        assert box and " checked" in box.group(), choice
+    letter = re.search(r'<input[^>]*name="paper"[^>]*value="letter"[^>]*>', page)
+    assert letter and " checked" in letter.group()
+
+
+def test_a_refused_language_offers_the_rest_and_the_partial_order_says_what_was_left_out(
+        client: TestClient) -> None:
+    choices = [f"{LEAFLET_ID}:de", f"{LEAFLET_ID}:{NEW_LOCALE}", f"{LEAFLET_ID}:ar"]
+    refused = client.post("/order", data={"choice": choices, "paper": "a4"})
+    assert refused.status_code == 409
+    offer = refused.text[refused.text.index('id="offer"'):]
+    assert 'name="partial" value="yes"' in offer and "Order the 2 available leaflets" in offer
+    assert _language_name(client, NEW_LOCALE) in offer.split("Left out:")[1]
+
+    delivered = client.post("/order", data={"choice": choices, "paper": "a4", "partial": "yes"})
+    assert delivered.status_code == 200 and delivered.headers["content-type"] == "application/zip"
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(delivered.content)).read("manifest.json"))
+    assert sorted(f["locale"] for f in manifest["files"]) == ["ar", "de"]
+    [left] = manifest["left_out"]
+    assert (left["leaflet"], left["locale"], left["code"]) == (LEAFLET_ID, NEW_LOCALE, "language_unavailable")
+    assert left["message"].startswith(f"{_language_name(client, NEW_LOCALE)} is not available")
+
+
+def test_api_refusal_gives_code_plain_message_unit_and_what_is_available(client: TestClient) -> None:
+    response = client.post("/api/orders", json=_order("de", NEW_LOCALE))
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "language_unavailable"
+    assert body["unit"] == {"leaflet": LEAFLET_ID, "locale": NEW_LOCALE}
+    assert body["message"] == (f"{_language_name(client, NEW_LOCALE)} is not available for "
+                               f"{load_leaflets(ROOT_PROJECT, [LEAFLET_ID])[0].title.text.replace('**', '')} yet: "
+                               "its warnings are not translated yet.")
+    assert body["available"] == [{"leaflet": LEAFLET_ID, "locale": "de"}]
+    assert any("key.birth-defects" in line for line in body["errors"][0]["problems"])
+    partial = client.post("/api/orders", json=_order("de", NEW_LOCALE, partial=True))
+    assert partial.status_code == 200
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(partial.content)).read("manifest.json"))
+    assert [f["locale"] for f in manifest["files"]] == ["de"] and manifest["left_out"][0]["locale"] == NEW_LOCALE
+
+
+def test_an_outdated_warning_is_explained_as_being_updated(scratch: Project, tmp_path: Path,
+                                                          fake_engine: None) -> None:
+    path = po_path(scratch.locales_dir, "fr", LEAFLET_ID)
+    catalog = read_catalog(path)
+    leaflet = load_leaflets(scratch, [LEAFLET_ID])[0]
+    critical = next(t.id for t, is_critical in leaflet.texts() if is_critical)
+    message = next(m for m in catalog if m.context == critical)
+    message.flags.add("fuzzy")
+    write_catalog(path, catalog)
+    with TestClient(create_app(scratch, cache_dir=tmp_path, workers=1)) as app_client:
+        body = app_client.post("/api/orders", json=_order("fr")).json()
+    assert body["message"].endswith("yet: its warnings are being updated.")
+    assert body["message"].startswith("French is not available for")
+
+
+def test_zip_is_named_after_the_order_and_its_manifest_describes_every_file(client: TestClient) -> None:
+    clinic = {"name": "Praxis Sonnenhof", "address": "Lindenstraße 7", "phone": "+49 30 1234567"}
+    response = client.post("/api/orders", json=_order("de", "en", options={"with": "en"}, clinic=clinic))
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    name = re.search(r'filename="([^"]+)"', disposition).group(1)  # type: ignore[union-attr]
+    assert re.fullmatch(r"leaflets-praxis-sonnenhof-\d{4}-\d{2}-\d{2}\.zip", name), disposition
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["order"]["file"] == name and manifest["order"]["clinic"]["name"] == clinic["name"]
+    leaflet = load_leaflets(ROOT_PROJECT, [LEAFLET_ID])[0]
+    by_locale = {entry["locale"]: entry for entry in manifest["files"]}
+    for entry in by_locale.values():
+        assert entry["title"] == leaflet.title.text.replace("**", "")
+        assert entry["revision"] == leaflet.meta.revision
+        assert entry["revision_date"] == leaflet.meta.revision_date.isoformat()
+        assert entry["created"].endswith("Z") and entry["review_state"] in {"reviewed", "not reviewed"}
+        assert "pages" in entry  # a count for real PDFs (test_browser.py); the stand-in's HTML has none
+        assert entry["sha256"] == hashlib.sha256(archive.read(entry["file"])).hexdigest()
+    german = by_locale["de"]
+    assert (german["language_tag"], german["language"], german["language_english"]) == ("de", "Deutsch", "German")
+    assert german["with"]["locale"] == "en" and german["options"]["with"] == "en"
+    # English with English is no second language: the entry and its options agree
+    assert by_locale["en"]["with"] is None and by_locale["en"]["options"]["with"] is None
+
+
+def test_a_multi_item_order_takes_one_place_in_a_small_queue(scratch: Project, tmp_path: Path,
+                                                             fake_engine: None) -> None:
+    locales = [code for code in available_locales(scratch.locales_dir)][:6]
+    with TestClient(create_app(scratch, cache_dir=tmp_path, workers=1, queue=1)) as small:
+        response = small.post("/api/orders", json=_order(*locales))
+        assert response.status_code == 200
+        assert len(zipfile.ZipFile(io.BytesIO(response.content)).namelist()) == len(locales) + 1
+        renderer = small.app.state.renderer  # type: ignore[attr-defined]
+        renderer.orders = renderer.workers + renderer.queue  # every place taken by other orders
+        busy = small.post("/api/orders", json=_order("de", "ar"))
+        form = small.post("/order", data={"choice": [f"{LEAFLET_ID}:de"], "name": "Clinic", "address": "Road 1",
+                                          "phone": "1"})
+        renderer.orders = 0
+    assert busy.status_code == 503 and busy.headers["retry-after"]
+    assert busy.json()["code"] == "busy" and "try again" in busy.json()["message"]
+    assert form.status_code == 503 and "The server is busy" in form.text and 'value="Clinic"' in form.text
+
+
+def test_an_emoji_in_the_clinic_name_is_a_field_error(client: TestClient) -> None:
+    form = client.post("/order", data={"choice": [f"{LEAFLET_ID}:de"], "name": "Clinic \U0001f600",
+                                       "address": "Road 1", "phone": "1"})
+    assert form.status_code == 422 and 'href="#name"' in form.text and "cannot be printed" in form.text
+    api = client.post("/api/orders", json=_order("de", clinic={"name": "Clinic \U0001f600", "address": "a",
+                                                               "phone": "1"}))
+    assert api.status_code == 422 and api.json()["code"] == "invalid" and api.json()["errors"][0]["field"] == "name"
+
+
+def test_order_progress_counts_items_then_says_what_was_delivered(client: TestClient) -> None:
+    ident = "progress-test-0123456789"
+    response = client.post("/order", data={"choice": [f"{LEAFLET_ID}:de", f"{LEAFLET_ID}:es"], "progress": ident})
+    assert response.status_code == 200
+    progress = client.get(f"/order/progress/{ident}").json()
+    assert progress["state"] == "delivered" and progress["done"] == progress["total"] == 2
+    assert progress["file"].endswith(".zip") and len(progress["delivered"]) == 2 and progress["left_out"] == []
+    assert client.get("/order/progress/unknown-order-00000000").status_code == 404
+
+
+def test_api_docs_are_a_page_of_their_own_without_a_cdn(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for path in client.get("/openapi.json").json()["paths"]:
+        assert path in page
+    assert "<script" not in page and not re.search(r'(src|href)="(https?:)?//', page)
+    assert client.get("/redoc").status_code == 404

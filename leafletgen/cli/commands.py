@@ -82,7 +82,8 @@ def cmd_build(args: argparse.Namespace, project: Project, renderer: WarmRenderer
     bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
         report = build(project, args.out, leaflet_ids=args.leaflet, locales=args.locale, options=options,
-                       jobs=args.jobs, force=args.force, progress=bar or _print_outcome, renderer=renderer)
+                       jobs=args.jobs, force=args.force, progress=bar or _print_outcome, renderer=renderer,
+                       scheduler=args.scheduler, cache=args.cache)
     finally:
         if bar:
             bar.close()
@@ -139,13 +140,32 @@ def cmd_serve(args: argparse.Namespace, project: Project) -> int:
         raise UsageError(f"the server needs the 'serve' extra ({exc.name} is not installed): "
                          "pip install 'leafletgen[serve]'") from None
 
-    serve(project, args.host, args.port, args.workers, args.queue, args.timeout)
+    if args.cache and not args.scheduler:
+        raise UsageError("serve --cache is the cluster's shared cache: it needs --scheduler")
+    if args.scheduler:  # one clear line now, rather than a failed start-up later
+        from leafletgen.build.cluster import connect
+        from leafletgen.serve.pool import Renderer
+
+        connect(args.scheduler).close()
+        Renderer.scheduler = args.scheduler
+        Renderer.shared_cache = args.cache.resolve() if args.cache else None
+    serve(project, args.host, args.port, args.workers, args.queue, args.timeout, tokens=args.tokens, rate=args.rate)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, project: Project) -> int:
+    from leafletgen.serve.access import add_token
+
+    token = add_token(args.file, args.name)
+    print(f"added a token for {' '.join(args.name.split())} to {args.file}; it is shown only now:")
+    print(token)
     return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Project], int]] = {
     "a11y": cmd_a11y,
     "serve": cmd_serve,
+    "token": cmd_token,
     "build": cmd_build,
     "validate": cmd_validate,
 }
@@ -153,9 +173,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Project], int]] = {
 
 def all_commands() -> dict[str, Callable[[argparse.Namespace, Project], int]]:
     from leafletgen.cli.changes import cmd_changes
+    from leafletgen.cli.normalize import cmd_normalize
     from leafletgen.cli.strings import cmd_check
     from leafletgen.cli.translators import TRANSLATOR_COMMANDS
-    from leafletgen.cli.normalize import cmd_normalize
     from leafletgen.cli.xliff import cmd_xliff
 
     return {**COMMANDS, **TRANSLATOR_COMMANDS, "changes": cmd_changes, "check": cmd_check, "xliff": cmd_xliff,

@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="render in N worker processes (default: one per core)")
     b.add_argument("--force", action="store_true",
                    help="rebuild every PDF even when nothing that shapes it has changed")
+    add_cluster_options(b)
 
     sub.add_parser("validate", help="check the leaflet sources and report every problem")
     sv = sub.add_parser("serve", help="run the clinic order page and JSON API",
@@ -52,8 +53,20 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     sv.add_argument("--workers", type=int, default=None, help="render processes (default: one per core)")
-    sv.add_argument("--queue", type=int, default=32, help="renders that may wait before answering 503 (default: 32)")
+    sv.add_argument("--queue", type=int, default=32,
+                    help="orders (each of up to 24 items) that may wait before answering 503 (default: 32)")
     sv.add_argument("--timeout", type=float, default=60.0, help="time limit per render in seconds (default: 60)")
+    sv.add_argument("--tokens", type=Path, default=None, metavar="FILE",
+                    help="require a bearer token from this file of hashed tokens (required with a --host beyond "
+                         "this machine; create one with 'leafletgen token FILE --name NAME'); see docs/api.md")
+    sv.add_argument("--rate", type=int, default=120, metavar="N",
+                    help="items (leaflets x languages) one client may order per minute (default: 120; 0: no limit)")
+    tk = sub.add_parser("token", help="create an API token for 'serve --tokens FILE' (printed once, stored hashed)",
+                        description="Appends the token's sha256 digest and NAME to FILE (created if missing, mode "
+                                    "600) and prints the token once: give it to the clinic system named NAME.")
+    tk.add_argument("file", type=Path, metavar="FILE")
+    tk.add_argument("--name", required=True, metavar="NAME", help="who uses the token, e.g. 'clinic-north EHR'")
+    add_cluster_options(sv)
     a = sub.add_parser("a11y", help="print the PDF/UA-1 machine checks for PDF files",
                        description="Checks what a program can check of PDF/UA-1 (a subset of the Matterhorn "
                                    "Protocol): tags, structure, languages, title, headings, lists, tables, "
@@ -124,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     ac.add_argument("msgctxt", metavar="MSGCTXT", nargs="+", help="the message id(s), as 'check' prints them")
     ac.add_argument("--by", metavar="NAME", required=True, help="who read and accepted the translation")
     return parser
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """Rendering on a Dask cluster and the shared PDF cache (README, "On a cluster")."""
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="render on the workers of this Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                             "(needs the 'cluster' extra; default: worker processes on this machine)")
+    parser.add_argument("--cache", type=Path, metavar="DIR", default=None,
+                        help="shared PDF cache folder (the same path on every machine): a PDF rendered once "
+                             "anywhere is taken from there")
 
 
 def add_render_options(parser: argparse.ArgumentParser) -> None:
@@ -204,7 +227,7 @@ def _name_locales(args: argparse.Namespace, project: Project) -> None:
 
 def _one_pdf(args: argparse.Namespace, project: Project) -> bool:
     """Can this build produce only one PDF (one locale, one leaflet), and may it use a second core?"""
-    if args.jobs == 1 or len(set(args.locale or ())) != 1:
+    if args.jobs == 1 or args.scheduler or len(set(args.locale or ())) != 1:
         return False
     leaflets = set(args.leaflet or ()) or {p.stem for p in project.leaflet_paths()}
     return len(leaflets) == 1

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leafletgen.build.keys import build_key, templates_digest, unit_inputs
 from leafletgen.build.runner import render_one
@@ -32,7 +33,11 @@ from leafletgen.translate.gate import document_refusals, refusals_for
 from leafletgen.translate.snapshot import Files, Snapshot, cached_leaflet, load_catalog, load_each_leaflet
 from leafletgen.workers import start_pool, stop_now
 
+if TYPE_CHECKING:
+    from leafletgen.build.cluster import DaskExecutor
+
 CACHE_FILES = 512
+BUSY = "busy: too many orders queued, try again shortly"
 
 
 class ApiError(Exception):
@@ -203,25 +208,58 @@ def _gate_and_render(root: str, leaflet_id: str, locale: str, options: RenderOpt
 
 
 class Renderer:
+    #: The Dask scheduler whose workers render (build/cluster.py), or None: worker processes here.
+    #: ``leafletgen serve --scheduler`` sets it before the app is made; a test may set it on one instance.
+    scheduler: str | None = None
+    #: With a scheduler: the shared PDF cache folder the workers read and write (build/cache.py).
+    shared_cache: Path | None = None
+
     def __init__(self, project: Project, cache_dir: Path, workers: int, queue: int, timeout: float) -> None:
         self.project, self.cache_dir, self.timeout, self.queue = project, cache_dir, timeout, queue
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
+        self.cluster: DaskExecutor | None = None  # with a scheduler (start)
         self.inflight: dict[str, asyncio.Future[tuple[str, Any]]] = {}
+        #: Orders being rendered or waiting: each takes one place, however many items it has.
+        self.orders = 0
+
+    @contextlib.contextmanager
+    def order(self) -> Iterator[None]:
+        """A place for one whole order (its renders are then never turned away one by one).
+
+        ``workers + queue`` orders may be in at once; one more is told the server is busy. The
+        items of an order are bounded by the caller (serve/app.py, MAX_ITEMS), so a place is
+        at most that many renders.
+        """
+        if self.orders >= self.workers + self.queue:
+            raise ApiError(503, BUSY, headers={"Retry-After": "5"})
+        self.orders += 1
+        try:
+            yield
+        finally:
+            self.orders -= 1
 
     def start(self) -> None:
+        with contextlib.suppress(OSError):
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+        if self.scheduler:  # WeasyPrint is never loaded here: the cluster's workers render
+            from leafletgen.build.cluster import DaskExecutor
+
+            self.cluster = DaskExecutor(self.scheduler)
+            return
         from leafletgen.pdf.engine import warm_up
 
         warm_up()  # workers forked from here inherit WeasyPrint and fontconfig
         self.pool = start_pool(self.workers)
-        with contextlib.suppress(OSError):
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
 
     def stop(self) -> None:
         """At once: running renders are killed, so SIGTERM stops the server within moments."""
         if self.pool:
             stop_now(self.pool)
             self.pool = None
+        if self.cluster:  # renders running on the cluster finish there, for its shared cache
+            self.cluster.close()
+            self.cluster = None
 
     def key(self, snapshot: Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions) -> str:
         return build_key(snapshot, leaflet, locale, for_locale(options, locale), templates_digest(self.project))
@@ -232,9 +270,13 @@ class Renderer:
         except OSError:
             return None
 
-    async def pdf(self, snapshot: Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions
-                  ) -> tuple[bytes, str]:
-        """The PDF of a unit that passed the gate on ``snapshot``, rendered from that snapshot's bytes."""
+    async def pdf(self, snapshot: Snapshot, leaflet: Leaflet, locale: str, options: RenderOptions,
+                  *, admitted: bool = False) -> tuple[bytes, str]:
+        """The PDF of a unit that passed the gate on ``snapshot``, rendered from that snapshot's bytes.
+
+        ``admitted``: part of an order that holds a place (:meth:`order`); otherwise the render
+        is its own order, turned away when every worker is busy and the queue is full.
+        """
         options = for_locale(options, locale)
         key = self.key(snapshot, leaflet, locale, options)
         data = self.cached(key)
@@ -242,8 +284,8 @@ class Renderer:
             return data, key
         future = self.inflight.get(key)
         if future is None:
-            if len(self.inflight) >= self.workers + self.queue:  # every worker busy and the queue full
-                raise ApiError(503, "busy: too many renders queued, try again shortly", headers={"Retry-After": "5"})
+            if not admitted and len(self.inflight) >= self.workers + self.queue:
+                raise ApiError(503, BUSY, headers={"Retry-After": "5"})  # every worker busy and the queue full
             inputs = snapshot.subset(unit_inputs(snapshot.project, leaflet, locale, options))
             try:
                 future = self._submit(leaflet.id, locale, options, inputs, key)
@@ -268,8 +310,12 @@ class Renderer:
 
     def _submit(self, leaflet_id: str, locale: str, options: RenderOptions, inputs: Files, key: str
                 ) -> asyncio.Future[tuple[str, Any]]:
-        assert self.pool is not None
         self._evict()
+        if self.cluster:
+            return asyncio.wrap_future(self.cluster.render_async(
+                self.project, leaflet_id, locale, options, inputs, key, self.cache_dir / f"{key}.pdf",
+                self.timeout, self.shared_cache))
+        assert self.pool is not None
         return asyncio.get_running_loop().run_in_executor(
             self.pool, _render_in_worker, str(self.project.root), leaflet_id, locale, options, inputs,
             str(self.cache_dir / f"{key}.pdf"), self.timeout)
