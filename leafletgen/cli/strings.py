@@ -20,7 +20,7 @@ from leafletgen.translate.catalogs import (
 )
 from leafletgen.translate.checks import Finding, by_context, check_catalog
 from leafletgen.translate.gate import expected_messages
-from leafletgen.translate.glossary import glossary_findings, glossary_path, read_glossary
+from leafletgen.translate.glossary import Term, glossary_findings, glossary_path, read_glossary
 from leafletgen.translate.snapshot import Snapshot, load_catalog, load_each_leaflet
 from leafletgen.translate.strings import COLUMNS, MISSING, REVIEWED, TRANSLATED, StringRow, string_rows
 
@@ -40,12 +40,7 @@ def string_status(project: Project, locales: list[str] | None) -> tuple[list[Str
             continue
         domains = [(leaflet.id, expected_messages(leaflet), leaflet.safety_critical_ids()) for leaflet in leaflets
                    if code in offered_locales(project.locales_dir, leaflet.id)]
-        path = glossary_path(project.locales_dir, code)
-        try:
-            terms = read_glossary(path, display=project.display(path))
-        except LeafletError as exc:
-            broken += [str(p) for p in exc.problems]
-            terms = []
+        terms = _glossary(project, code, broken)
         for domain, expected, critical in [*domains, (TEMPLATES_DOMAIN, template_msgs, frozenset())]:
             try:
                 catalog = load_catalog(snapshot, code, domain)
@@ -80,6 +75,16 @@ def cmd_status_strings(args: argparse.Namespace, project: Project) -> int:
     return 0 if done and not any(r.state == MISSING for r in rows) else 1
 
 
+def _glossary(project: Project, code: str, broken: list[str]) -> list[Term]:
+    """The locale's agreed terms; a glossary that cannot be read is reported in ``broken``, and none used."""
+    path = glossary_path(project.locales_dir, code)
+    try:
+        return read_glossary(path, display=project.display(path))
+    except LeafletError as exc:
+        broken += [str(p) for p in exc.problems]
+        return []
+
+
 def cmd_check(args: argparse.Namespace, project: Project) -> int:
     snapshot = Snapshot(project)
     loaded = load_each_leaflet(snapshot)
@@ -90,12 +95,7 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     findings: list[Finding] = []
     missing: dict[str, int] = {}
     for code in args.locale or available_locales(project.locales_dir)[1:]:
-        path = glossary_path(project.locales_dir, code)
-        try:
-            terms = read_glossary(path, display=project.display(path))
-        except LeafletError as exc:
-            broken += [str(p) for p in exc.problems]
-            terms = []
+        terms = _glossary(project, code, broken)
         for domain in [*critical, TEMPLATES_DOMAIN]:
             try:
                 catalog = load_catalog(snapshot, code, domain)

@@ -58,11 +58,7 @@ def unmapped_codes(pdf: pikepdf.Pdf) -> tuple[int, int]:
         for instruction in pikepdf.parse_content_stream(page):
             operands, op = list(instruction.operands), str(instruction.operator)
             if op == "Tf":
-                key = str(operands[0])
-                if key not in cmaps:
-                    font = fonts.get(key)
-                    cmaps[key] = _to_unicode_map(font) if isinstance(font, pikepdf.Dictionary) else ({}, 2)
-                current = cmaps[key]
+                current = _font_map(fonts, cmaps, str(operands[0]))
             elif op in ("Tj", "TJ", "'", '"'):
                 mapping, width = current
                 for item in (operands[-1] if op == "TJ" else [operands[-1]]):
@@ -72,6 +68,15 @@ def unmapped_codes(pdf: pikepdf.Pdf) -> tuple[int, int]:
                             drawn += 1
                             unmapped += not mapping.get(int.from_bytes(data[i:i + width], "big"))
     return drawn, unmapped
+
+
+def _font_map(fonts: pikepdf.Object, cmaps: dict[str, tuple[dict[int, str], int]], key: str
+              ) -> tuple[dict[int, str], int]:
+    """A page font's ToUnicode map and code width, read once per page (``cmaps`` caches it)."""
+    if key not in cmaps:
+        font = fonts.get(key)
+        cmaps[key] = _to_unicode_map(font) if isinstance(font, pikepdf.Dictionary) else ({}, 2)
+    return cmaps[key]
 
 
 def marked_content_text(page: pikepdf.Page) -> dict[int, str]:
@@ -92,11 +97,7 @@ def marked_content_text(page: pikepdf.Page) -> dict[int, str]:
         elif op == "EMC" and stack:
             stack.pop()
         elif op == "Tf":
-            key = str(operands[0])
-            if key not in cmaps:
-                font = fonts.get(key)
-                cmaps[key] = _to_unicode_map(font) if isinstance(font, pikepdf.Dictionary) else ({}, 2)
-            current = cmaps[key]
+            current = _font_map(fonts, cmaps, str(operands[0]))
         elif op in ("Tj", "TJ", "'", '"'):
             mcid = next((m for m in reversed(stack) if m is not None), None)
             if mcid is None:
