@@ -59,6 +59,8 @@ def rewrite_text(tokens: Sequence[object], runs: Sequence[Run], fonts: Callable[
         return list(tokens)
     end = tokens.index(b"ET", begin)
     body = [_bytes(t) for t in tokens[begin + 1:end]]
+    if not body and not runs:  # an empty text object (an empty inline box): nothing to map
+        return list(tokens)
     if not body or not body[0].endswith(b" Tm"):
         raise Mismatch("a text object that does not start with Tm")
     segments: list[tuple[bytes, float, list[int]]] = []
