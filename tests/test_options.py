@@ -30,10 +30,12 @@ PDF_PATH = "/api/leaflets/{leaflet_id}/{locale}.pdf"
 FIELDS = {field.name for field in dataclasses.fields(RenderOptions)}
 
 
-@pytest.fixture()
-def client(project: Project, tmp_path: Path) -> Iterator[TestClient]:
-    """The app without its lifespan: no render pool, enough for everything refused before a render."""
-    yield TestClient(create_app(project, cache_dir=tmp_path / "cache", workers=1), raise_server_exceptions=False)
+@pytest.fixture(scope="module")
+def client(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app without its lifespan: no render pool, enough for everything refused before a render.
+    Shared by the module's tests, which change no file (reading the project's catalogs takes seconds)."""
+    yield TestClient(create_app(project, cache_dir=tmp_path_factory.mktemp("cache"), workers=1),
+                     raise_server_exceptions=False)
 
 
 def _build_parser() -> argparse.ArgumentParser:
