@@ -54,6 +54,7 @@ DIGIT_ZERO = {"latn": "0", "arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e
 _SYSTEM_OF_ZERO = {ord(zero): name for name, zero in DIGIT_ZERO.items()}
 
 
+@cache  # asked for every message a check reads
 def numbering_system(locale: str) -> str:
     """The digits a locale writes its numbers in, in translations, dates, page numbers and lists
     alike: its record's ``digits``, else CLDR's default numbering system (Bengali, Marathi and

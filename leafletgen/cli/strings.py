@@ -35,11 +35,13 @@ def string_status(project: Project, locales: list[str] | None) -> tuple[list[Str
         template_msgs = template_messages(project)
     except LeafletError as exc:
         return [], [str(p) for p in exc.problems]
+    # each leaflet's messages and where it is offered, once for every locale
+    offered = {leaflet.id: offered_locales(project.locales_dir, leaflet.id) for leaflet in leaflets}
+    every = [(leaflet.id, expected_messages(leaflet), leaflet.safety_critical_ids()) for leaflet in leaflets]
     for code in locales or available_locales(project.locales_dir)[1:]:
         if code == SOURCE_LOCALE:
             continue
-        domains = [(leaflet.id, expected_messages(leaflet), leaflet.safety_critical_ids()) for leaflet in leaflets
-                   if code in offered_locales(project.locales_dir, leaflet.id)]
+        domains = [domain for domain in every if code in offered[domain[0]]]
         terms = _glossary(project, code, broken)
         for domain, expected, critical in [*domains, (TEMPLATES_DOMAIN, template_msgs, frozenset())]:
             try:
@@ -93,7 +95,7 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     expected = {ident: expected_messages(item) for ident, item in loaded.items() if isinstance(item, Leaflet)}
     expected[TEMPLATES_DOMAIN] = template_messages(project)
     findings: list[Finding] = []
-    missing: dict[str, int] = {}
+    missing: dict[tuple[str, str], int] = {}  # (locale, domain) -> messages not translated
     for code in args.locale or available_locales(project.locales_dir)[1:]:
         terms = _glossary(project, code, broken)
         for domain in [*critical, TEMPLATES_DOMAIN]:
@@ -109,16 +111,16 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
                 index = by_context(catalog)
                 untranslated = sum(1 for ctxt in expected[domain] if not (index.get(ctxt) and index[ctxt].string))
                 if untranslated:
-                    missing[f"{code} {domain}"] = untranslated
+                    missing[code, domain] = untranslated
     for f in findings:
         flag = " [safety-critical]" if f.critical else ""
         print(f"{f.locale} {f.domain} {f.msgctxt}: {f.severity}: {f.problem}{flag}")
     for problem in broken:
         print(f"error: {problem}", file=sys.stderr)
     errors = sum(1 for f in findings if f.severity == "error" or f.critical) + len(broken)
-    for unit, count in missing.items():  # not a check finding, but nothing to print either
-        print(f"{unit}: {count} of {len(expected[unit.split(' ', 1)[1]])} messages not translated "
-              f"(leafletgen status --strings -L {unit.split(' ', 1)[0]})", file=sys.stderr)
+    for (code, domain), count in missing.items():  # not a check finding, but nothing to print either
+        print(f"{code} {domain}: {count} of {len(expected[domain])} messages not translated "
+              f"(leafletgen status --strings -L {code})", file=sys.stderr)
     print(f"{len(findings)} problem(s), {errors} blocking, {sum(missing.values())} message(s) not translated",
           file=sys.stderr)
     return 1 if errors or missing else 0
