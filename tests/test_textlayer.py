@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -68,3 +69,59 @@ def test_right_to_left_text_reads_back_exactly_in_pdftotext(project: Project, tm
     path = tmp_path / "rtl.pdf"
     path.write_bytes(render_pdf(html, base_dir=project.templates_dir, name=lang))
     assert normalize(pdf_text(path)) == normalize(text)
+
+
+def _rtl_pdf(project: Project, path: Path, lang: str, font: str, body: str, *, exact: bool = True) -> Path:
+    html = (f'<!DOCTYPE html><html lang="{lang}" dir="rtl"><head><meta charset="utf-8"><title>t</title></head>'
+            f"<body style=\"font-family: '{font}', 'Noto Sans'\">{body}</body></html>")
+    path.write_bytes(render_pdf(html, base_dir=project.templates_dir, name=lang, exact_text=exact))
+    return path
+
+
+# A number with punctuation after it, numbers around a sign, Latin in parentheses, a word-final
+# mark and a lam-alef: what poppler's type-only reordering read wrong ("،2", ".1", "3 × 1").
+NUMBERS = {"ar": ("Noto Naskh Arabic", ["انظر القسم 2، فقرة «الحمل».", "1. ما هو الدواء",
+                                         "1 × 3 ملغ (أزرق) + 1 × 0.5 ملغ", "مضادات الالتهاب (NSAIDs)، مثل",
+                                         "لا تتناوله إذا أُصبت بنزيف فورًا."]),
+           "fa": ("Noto Naskh Arabic", ["بخش ۲، بند «بارداری» را ببینید.", "۱. این دارو چیست"]),
+           "ur": ("Noto Nastaliq Urdu", ["ہر ہفتے تقریباً ایک جیسی مقدار، 2 بار۔", "سیکشن 4 دیکھیں۔"])}
+
+
+@pytest.mark.parametrize("lang", sorted(NUMBERS))
+def test_right_to_left_numbers_punctuation_and_marks_read_back_in_both_pdftotext_orders(
+        project: Project, tmp_path: Path, lang: str) -> None:
+    font, lines = NUMBERS[lang]
+    pdf = _rtl_pdf(project, tmp_path / "rtl.pdf", lang, font, "".join(f"<p>{line}</p>" for line in lines))
+    for raw in (False, True):
+        text = normalize(pdf_text(pdf, raw=raw))
+        assert [line for line in lines if normalize(line) not in text] == [], "raw" if raw else "layout"
+
+
+def test_a_table_of_multi_line_urdu_cells_reads_cell_by_cell_in_content_order(project: Project,
+                                                                              tmp_path: Path) -> None:
+    # Nastaliq's line height (2.2 in cells) is beyond poppler's 1.5 em for lines of one block: its
+    # layout order reads such a table line by line across the row. Drawn in logical order, the
+    # content stream (-raw) reads each cell whole.
+    cells = ["اگر میری کوئی خوراک چھوٹ جائے تو میں اگلے دن دگنی خوراک لے لیتا ہوں۔",
+             "کمی پوری کرنے کے لیے کبھی بھی 2 خوراکیں نہ لیں۔ اگر آپ کو اسی دن یاد آ جائے تو اسی وقت لے لیں۔"]
+    body = ('<table style="width: 12cm; line-height: 2.2"><tr>'
+            + "".join(f'<td style="width: 50%; vertical-align: top">{c}</td>' for c in cells) + "</tr></table>")
+    pdf = _rtl_pdf(project, tmp_path / "table.pdf", "ur", "Noto Nastaliq Urdu", body)
+    raw = normalize(pdf_text(pdf, raw=True))
+    assert [c for c in cells if normalize(c) not in raw] == []
+
+
+def test_drawing_right_to_left_text_in_reading_order_moves_no_glyph(project: Project, tmp_path: Path) -> None:
+    from PIL import Image, ImageChops, ImageFilter
+
+    font, lines = NUMBERS["ar"]
+    body = "".join(f"<p>{line}</p>" for line in lines)
+    pages = []
+    for exact in (False, True):
+        pdf = _rtl_pdf(project, tmp_path / f"{exact}.pdf", "ar", font, body, exact=exact)
+        subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdf), str(tmp_path / f"{exact}")],
+                       check=True)
+        # a glyph moved by a pixel or more leaves a dark difference; anti-aliasing of a composite does not
+        pages.append(Image.open(tmp_path / f"{exact}.png").convert("L").filter(ImageFilter.BoxBlur(1)))
+    difference = ImageChops.difference(*pages)
+    assert max(i for i, count in enumerate(difference.histogram()) if count) < 96

@@ -23,17 +23,6 @@ from leafletgen.translate.snapshot import figures, load_catalog, load_leaflets
 from conftest import normalize, pdf_text, unit_params, unit_pdf
 
 
-# Right-to-left content streams read back exactly glyph by glyph (leafletgen/pdf/textlayer.py:
-# a code per glyph and text, composite glyphs for clusters), but poppler has no bidi algorithm: it
-# reads a number and the punctuation after it in visual order ("،2" for "2،", ".1" for "1."), so a
-# warning with a number followed by punctuation differs (docs/weasyprint-text-layer.md, part 3).
-# The mark is strict: the day pdftotext reads them exactly, these tests fail until it is removed.
-def _text_layer_marks(leaflet_id: str, locale: str) -> list[pytest.MarkDecorator]:
-    if locale_info(locale).direction == "rtl":
-        return [pytest.mark.xfail(strict=True, reason="poppler reads numbers and their punctuation in visual order")]
-    return []
-
-
 def _leaflet(project: Project, leaflet_id: str) -> Leaflet:
     return load_leaflets(project, [leaflet_id])[0]
 
@@ -74,7 +63,7 @@ def test_every_number_in_the_unit_pdf_is_in_the_locales_own_digits(built: tuple[
 
 
 @pytest.mark.pdf
-@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params(marks=_text_layer_marks))
+@pytest.mark.parametrize(("leaflet_id", "locale"), unit_params())
 def test_every_warning_is_in_the_unit_pdf_text(project: Project, built: tuple[Path, Report], leaflet_id: str,
                                                locale: str) -> None:
     out, _ = built

@@ -67,6 +67,6 @@ def _run(glyph_item: object, utf8: bytes) -> Run:
     out = []
     for start, glyphs, width in groups:
         text = utf8[item.offset + start:item.offset + ends[start]].decode()
-        out.append(Cluster(text, tuple(glyphs), width))
+        out.append(Cluster(text, tuple(glyphs), width, item.offset + start))
     return Run(item.analysis.font, rtl, tuple(out))
 
