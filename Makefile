@@ -54,12 +54,18 @@ lock: setup
 leaflets: setup
 	$(BIN)/leafletgen build
 
+# One pytest-xdist worker per core, work stolen from the busy one (the session's PDFs are built
+# once and shared, tests/conftest.py). Bytecode and pytest's rewritten test modules are cached in
+# __pycache__ (ignored by git) even where PYTHONDONTWRITEBYTECODE is set, so a second run
+# compiles nothing again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto --dist worksteal
+
 test: setup
-	$(BIN)/pytest
+	$(PYTEST)
 
 # The fast tier: everything but real PDFs (WeasyPrint) and the browser (Chromium).
 test-fast: setup
-	$(BIN)/pytest -m "not pdf and not browser"
+	$(PYTEST) -m "not pdf and not browser"
 
 lint: setup
 	$(BIN)/ruff check leafletgen tests benchmarks generate.py

@@ -15,7 +15,10 @@ The PDF tier renders each distinct thing once per session (:func:`session_pdfs`)
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import hashlib
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -255,17 +258,31 @@ SessionPdfs = Callable[..., tuple[Path, Report]]
 def session_pdfs(project: Project, tmp_path_factory: pytest.TempPathFactory) -> SessionPdfs:
     """``session_pdfs(options, locales)``: (out folder, report) of the repository built with those
     options (default: every leaflet in every locale, default options), rendered once for the session
-    by the build's worker processes, with SOURCE_DATE_EPOCH = EPOCH."""
+    by the build's worker processes, with SOURCE_DATE_EPOCH = EPOCH.
+
+    Under pytest-xdist the session's workers share them: the first to need a set builds it in the
+    run's common temporary folder, holding a lock, and the others wait and read its report."""
     done: dict[str, tuple[Path, Report]] = {}
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
     def get(options: RenderOptions | None = None, locales: tuple[str, ...] | None = None) -> tuple[Path, Report]:
         options = options or RenderOptions()
         key = repr((options, locales))
         if key not in done:
-            out = tmp_path_factory.mktemp("pdfs")
-            with pytest.MonkeyPatch.context() as env:
-                env.setenv("SOURCE_DATE_EPOCH", EPOCH)
-                report = build(project, out, locales=locales, options=options)
+            out = shared / f"pdfs-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+            saved = shared / f"{out.name}.report"
+            with open(shared / f"{out.name}.lock", "wb") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                if saved.exists():
+                    report = pickle.loads(saved.read_bytes())
+                else:
+                    shutil.rmtree(out, ignore_errors=True)  # a worker that died while building
+                    out.mkdir()
+                    with pytest.MonkeyPatch.context() as env:
+                        env.setenv("SOURCE_DATE_EPOCH", EPOCH)
+                        report = build(project, out, locales=locales, options=options)
+                    saved.write_bytes(pickle.dumps(report))
             assert report.ok, [o for o in report.outcomes if o.status not in ("built", "skipped")]
             done[key] = out, report
         return done[key]
@@ -307,6 +324,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     session.config.stash[_FAST_ONLY] = fast
     if fast and "weasyprint" in sys.modules:
         session.config.stash[_CULPRIT] = "collection (an import at module level)"
+        if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker's exit status is not the run's: stop it here
+            raise pytest.UsageError("the fast tier imported weasyprint at collection (an import at module "
+                                    "level): tests that need it must be marked `pdf`")
 
 
 @pytest.fixture(autouse=True)

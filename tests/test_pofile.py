@@ -135,6 +135,7 @@ def test_what_only_msgfmt_notices_is_refused_with_its_line() -> None:
 def test_without_msgfmt_a_catalog_is_refused_with_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(leafletgen.translate.pofile, "MSGFMT", "msgfmt-is-not-installed")
     monkeypatch.setattr(leafletgen.translate.pofile, "_verdicts", {})
+    monkeypatch.setattr(leafletgen.translate.pofile, "_parsed", {})  # as in a new process
     assert refusal('msgctxt "a"\nmsgid "x"\nmsgstr "y"\n') == (
         "x.po: GNU gettext's msgfmt is needed to check catalogs; install the gettext package")
 
@@ -143,6 +144,7 @@ def test_without_msgfmt_update_reports_each_catalog_once(scratch: Project, monke
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(leafletgen.translate.pofile, "MSGFMT", "msgfmt-is-not-installed")
     monkeypatch.setattr(leafletgen.translate.pofile, "_verdicts", {})
+    monkeypatch.setattr(leafletgen.translate.pofile, "_parsed", {})  # as in a new process
     catalogs = sorted(scratch.locales_dir.glob("*/LC_MESSAGES/*.po"))
     before = [p.read_bytes() for p in catalogs]
     assert main(["--project", str(scratch.root), "update"]) == 1
@@ -162,6 +164,7 @@ def test_msgfmt_runs_once_per_catalog_content(monkeypatch: pytest.MonkeyPatch) -
         return real(command, **kwargs)  # type: ignore[call-overload, no-any-return]
 
     monkeypatch.setattr(leafletgen.translate.pofile, "_verdicts", {})
+    monkeypatch.setattr(leafletgen.translate.pofile, "_parsed", {})  # as in a new process
     monkeypatch.setattr(leafletgen.translate.pofile.subprocess, "run", counting)
     data = (HEADER + 'msgctxt "a"\nmsgid "x"\nmsgstr "y"\n').encode()
     for name in ("one.po", "two.po", "one.po"):

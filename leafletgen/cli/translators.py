@@ -22,6 +22,7 @@ from leafletgen.translate.catalogs import (
     LeafletCatalog,
     available_locales,
     dump_catalog,
+    holds_already,
     leaflet_template,
     merge,
     new_catalog,
@@ -142,7 +143,8 @@ def cmd_update(args: argparse.Namespace, project: Project) -> int:
                                                             key=lambda pair: pair[0] != domain)))
             try:
                 data = dump_catalog(catalog, shown)
-                parse_catalog(data, shown)  # never write a catalog that cannot be read back
+                if not holds_already(path, data):
+                    parse_catalog(data, shown)  # never write a catalog that cannot be read back
             except CatalogError as exc:
                 problems += exc.problems[:1]
                 continue

@@ -204,6 +204,14 @@ def _in(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
     return any(lo <= ord(char) <= hi for lo, hi in ranges)
 
 
+@lru_cache(maxsize=65536)
+def _suspect(char: str) -> bool:
+    """Whether ``char`` needs a closer look by :func:`hidden_characters`."""
+    return char not in ALLOWED_FORMAT_CHARACTERS and (
+        _in(_VARIATION_SELECTORS, char) or unicodedata.category(char) in ("Cf", "Zl", "Zp")
+        or _in(_IGNORABLE_RANGES, char))
+
+
 def _variation_base(char: str) -> bool:
     return unicodedata.category(char) in ("So", "Sm") or unicodedata.name(char, "").startswith(
         ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
@@ -217,6 +225,8 @@ def hidden_characters(text: str) -> str:
     ZERO WIDTH NON-JOINER, ZERO WIDTH JOINER, SOFT HYPHEN, and a single variation selector after a
     symbol or a CJK ideograph. Control characters (Cc) are :func:`control_characters`' business.
     """
+    if not any(map(_suspect, set(text))):  # most texts: each distinct character looked up once
+        return ""
     found: set[str] = set()
     previous = ""
     for char in text:

@@ -113,7 +113,7 @@ def _ranges(points: frozenset[int]) -> list[tuple[int, int]]:
 
 
 def visible_characters(text: str) -> set[str]:
-    return {c for c in text if unicodedata.category(c) not in _INVISIBLE_CATEGORIES}
+    return {c for c in set(text) if unicodedata.category(c) not in _INVISIBLE_CATEGORIES}
 
 
 def check_coverage(document: str, fonts: Iterable[str], *, name: str,

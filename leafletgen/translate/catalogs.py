@@ -89,10 +89,15 @@ def write_catalog(path: Path, catalog: Catalog) -> bool:
 
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write ``data`` atomically unless the file holds it already, dates aside; True if written."""
-    if path.exists() and _strip_dates(path.read_bytes()) == _strip_dates(data):
+    if holds_already(path, data):
         return False
     atomic_write_bytes(path, data)
     return True
+
+
+def holds_already(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds ``data``, dates aside (so it would not be written)."""
+    return path.exists() and _strip_dates(path.read_bytes()) == _strip_dates(data)
 
 
 _DATES = (b'"POT-Creation-Date:', b'"PO-Revision-Date:', b'"Generated-By:')

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
@@ -211,7 +211,7 @@ def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
         return []
     # a code of Latin letters and digits (E124, Q10) is written as on the pack, in any locale
     prose = LATIN_CODE.sub(" ", translation)
-    other = sorted({s for s in map(digit_system, prose) if s and s != want})
+    other = sorted({s for c in set(prose) if c.isdecimal() and (s := digit_system(c)) and s != want})
     if not other:
         return []
     zero = ord(DIGIT_ZERO[want])
@@ -242,6 +242,17 @@ def check_translation(source: str, translation: str, *, locale: str, critical: b
     ``formatted``: the renderer %-formats this string (the templates' strings: Jinja's
     newstyle gettext formats every one), so it must format with the source's names.
     """
+    return list(_checked(source, translation, locale, critical, formatted))
+
+
+@lru_cache(maxsize=32768)  # status, check, the gate and a build each check every message: one answer per text
+def _checked(source: str, translation: str, locale: str, critical: bool, formatted: bool
+             ) -> tuple[tuple[str, str], ...]:
+    return tuple(_check_translation(source, translation, locale=locale, critical=critical, formatted=formatted))
+
+
+def _check_translation(source: str, translation: str, *, locale: str, critical: bool,
+                       formatted: bool) -> list[tuple[str, str]]:
     if not translation.strip():
         return [("error", "empty translation")]
     found: list[tuple[str, str]] = []
