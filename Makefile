@@ -77,6 +77,7 @@ clean:
 
 bench: setup
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/catalogs.py
 	$(BIN)/python benchmarks/textlayer.py
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/pages.py
