@@ -251,7 +251,8 @@ def _show_logically(segments: Sequence[tuple[bytes, float, FontCodes]],
                     return None
                 advance += font.width(item) if isinstance(item, int) else -item
             advance *= size / 1000
-            pieces.append(_Piece(index, rtl, cluster, drawn, pen, pen + advance))
+            if any(isinstance(item, int) for item in drawn):  # not a mere shift (a glyph-less cluster)
+                pieces.append(_Piece(index, rtl, cluster, drawn, pen, pen + advance))
             pen += advance
     words: list[list[_Piece]] = []
     for piece in sorted(pieces, key=lambda p: p.cluster.offset):
