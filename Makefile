@@ -58,14 +58,19 @@ leaflets: setup
 # once and shared, tests/conftest.py). Bytecode and pytest's rewritten test modules are cached in
 # __pycache__ (ignored by git) even where PYTHONDONTWRITEBYTECODE is set, so a second run
 # compiles nothing again.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto --dist worksteal
+# The tests' scratch folders go to /dev/shm where it is a memory file system with room to
+# spare (2 GB free; Docker's default is 64 MB): a run creates and removes some 70,000 small files.
+TEST_TMP := $(shell [ -w /dev/shm ] && [ "$$(df -Pk /dev/shm | awk 'NR==2 {print $$4}')" -gt 2097152 ] \
+                    && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
+PYTEST := env -u PYTHONDONTWRITEBYTECODE TMPDIR=$(TEST_TMP) $(BIN)/pytest -n auto --dist worksteal
 
 test: setup
 	$(PYTEST)
 
-# The fast tier: everything but real PDFs (WeasyPrint) and the browser (Chromium).
+# The fast tier: everything but real PDFs (WeasyPrint), the browser (Chromium) and the slow
+# tests (processes started and waited for, whole commands over every shipped catalog again and again).
 test-fast: setup
-	$(PYTEST) -m "not pdf and not browser"
+	$(PYTEST) -m "not pdf and not browser and not slow"
 
 lint: setup
 	$(BIN)/ruff check leafletgen tests benchmarks generate.py

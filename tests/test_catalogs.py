@@ -256,6 +256,7 @@ def _update(project: Project, capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_update_twice_changes_nothing(scratch: Project, capsys: pytest.CaptureFixture[str]) -> None:
     original = (scratch.leaflets_dir / f"{LEAFLET_ID}.yaml").read_text(encoding="utf-8")
     catalogs = sorted(p.relative_to(scratch.root).as_posix() for p in scratch.locales_dir.glob("*/LC_MESSAGES/*.po"))

@@ -70,6 +70,7 @@ def test_marked():
 """
 
 
+@pytest.mark.slow
 def test_the_fast_tier_fails_when_a_test_imports_weasyprint(tmp_path: Path) -> None:
     """Run with conftest.py as a plugin, a stand-in ``weasyprint`` module (no real one needed)."""
     (tmp_path / "weasyprint.py").write_text("")

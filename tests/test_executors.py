@@ -136,7 +136,7 @@ def test_scheduler_without_the_cluster_extra_is_one_line_naming_it(scratch: Proj
 
 def test_an_unreachable_scheduler_is_one_line(scratch: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 0.3)
     status = main(["--project", str(scratch.root), "build", "--scheduler", "tcp://127.0.0.1:9",
                    "-o", str(tmp_path / "out")])
     lines = _error_lines(capsys)

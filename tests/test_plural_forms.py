@@ -77,6 +77,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, dict[st
     return project, _answers(project, tmp_path_factory.mktemp("baseline-out"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", list(TABLES))
 def test_answers_do_not_depend_on_babels_plural_table(baseline: tuple[Project, dict[str, object]], tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch, table: str) -> None:
@@ -91,6 +92,7 @@ def test_answers_do_not_depend_on_babels_plural_table(baseline: tuple[Project, d
     assert {locale for _, locale in built} == set(available_locales(scratch.locales_dir))
 
 
+@pytest.mark.slow
 def test_update_keeps_each_catalogs_own_plural_forms(scratch: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     paths = sorted(scratch.locales_dir.glob("*/LC_MESSAGES/*.po"))
     before = {p: parse_catalog(p.read_bytes(), p.name).plural_forms for p in paths}

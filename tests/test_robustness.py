@@ -46,6 +46,7 @@ def _assert_complete_outputs(out: Path) -> int:
     return len(outputs)
 
 
+@pytest.mark.slow
 def test_a_build_killed_midway_leaves_only_complete_pdfs(scratch: Project, tmp_path: Path) -> None:
     out = tmp_path / "out"
     total = unit_count(scratch)
@@ -65,6 +66,7 @@ def test_a_build_killed_midway_leaves_only_complete_pdfs(scratch: Project, tmp_p
     assert _assert_complete_outputs(out) == total
 
 
+@pytest.mark.slow
 def test_concurrent_builds_into_one_folder_do_not_corrupt_each_other(scratch: Project, tmp_path: Path) -> None:
     import json
 

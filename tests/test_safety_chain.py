@@ -246,6 +246,7 @@ def test_status_and_check_show_every_row_when_one_catalog_is_broken(
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_killing_the_build_leaves_no_worker_running(scratch: Project, tmp_path: Path) -> None:
     import signal
     import subprocess
