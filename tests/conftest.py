@@ -302,14 +302,20 @@ def built_large(session_pdfs: SessionPdfs) -> tuple[Path, Report]:
     return session_pdfs(RenderOptions(large_print=True))
 
 
-#: Letter paper: English, and Chinese (another script, another line breaking).
-LETTER_LOCALES = ("en", "zh_CN")
+def one_locale_per_writing() -> tuple[str, ...]:
+    """The first locale of each writing system the data has (script and font stack): where a PDF
+    property depends on the writing, not on the words (outloud's rules, Letter paper, the cluster)."""
+    chosen: dict[tuple[str, tuple[str, ...]], str] = {}
+    for code in all_locales():
+        info = locale_info(code)
+        chosen.setdefault((info.script, tuple(info.fonts)), code)
+    return tuple(sorted(chosen.values()))
 
 
 @pytest.fixture(scope="session")
 def built_letter(session_pdfs: SessionPdfs) -> tuple[Path, Report]:
-    """Every leaflet on US Letter paper in LETTER_LOCALES, rendered once for the whole session."""
-    return session_pdfs(RenderOptions(paper="letter"), LETTER_LOCALES)
+    """Every leaflet on US Letter paper in one locale per writing, rendered once for the whole session."""
+    return session_pdfs(RenderOptions(paper="letter"), one_locale_per_writing())
 
 
 # -- the fast tier needs no WeasyPrint: a run without pdf or browser tests fails if it was imported ----

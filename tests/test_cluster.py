@@ -29,7 +29,7 @@ from leafletgen.runtime import engine_fingerprint
 from leafletgen.serve.app import create_app
 from leafletgen.translate.catalogs import available_locales
 
-from conftest import EPOCH, LEAFLET_ID, ROOT, every_unit, unit_pdf
+from conftest import EPOCH, LEAFLET_ID, ROOT, every_unit, one_locale_per_writing, unit_pdf
 
 pytestmark = [pytest.mark.cluster, pytest.mark.pdf]
 
@@ -138,11 +138,15 @@ def _assert_same_as_local(report: Report, out: Path, local: Path) -> None:
         assert mine == theirs, f"{outcome.leaflet} {outcome.locale}: the cluster's PDF differs from the local one"
 
 
-def test_every_unit_built_on_the_cluster_is_byte_identical_to_the_local_build(
+def test_every_leaflet_built_on_the_cluster_is_byte_identical_to_the_local_build_in_every_writing(
         built: tuple[Path, Report], cluster: Cluster, tmp_path: Path) -> None:
+    # one locale per writing system: what a worker on another machine could render otherwise is a
+    # font, a shaping or a layout, which follow the script (the local tests cover every unit)
     local, _ = built
-    report = build(Project(ROOT), tmp_path / "out", scheduler=cluster.address)
-    assert sorted((o.leaflet, o.locale) for o in report.outcomes) == sorted(every_unit())
+    locales = one_locale_per_writing()
+    report = build(Project(ROOT), tmp_path / "out", locales=list(locales), scheduler=cluster.address)
+    assert sorted((o.leaflet, o.locale) for o in report.outcomes) == sorted(
+        (leaflet, locale) for leaflet, locale in every_unit() if locale in locales)
     _assert_same_as_local(report, tmp_path / "out", local)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())["outputs"]
     origins = {entry["origin"].split()[1] for entry in manifest.values()}

@@ -14,23 +14,14 @@ import pikepdf
 import pytest
 
 from leafletgen.build.runner import Report
-from leafletgen.render.locales import locale_info
 from leafletgen.render.options import RenderOptions
 
-from conftest import SessionPdfs, all_locales, every_unit, unit_pdf
+from conftest import SessionPdfs, every_unit, one_locale_per_writing, unit_pdf
 
 pytestmark = pytest.mark.pdf
 
 
-def _one_locale_per_writing() -> list[str]:
-    chosen: dict[tuple[str, tuple[str, ...]], str] = {}
-    for code in all_locales():
-        info = locale_info(code)
-        chosen.setdefault((info.script, tuple(info.fonts)), code)
-    return sorted(chosen.values())
-
-
-WRITINGS = _one_locale_per_writing()
+WRITINGS = one_locale_per_writing()
 
 
 def _header_words(path: Path) -> set[str]:
@@ -103,8 +94,9 @@ def test_outloud_finds_no_error_in_large_print(built_large: tuple[Path, Report],
 
 
 @pytest.mark.parametrize(("leaflet_id", "locale"), _units(WRITINGS))
-def test_outloud_finds_no_error_on_letter_paper(session_pdfs: SessionPdfs, leaflet_id: str, locale: str) -> None:
-    out, _ = session_pdfs(RenderOptions(paper="letter"), tuple(WRITINGS))
+def test_outloud_finds_no_error_on_letter_paper(built_letter: tuple[Path, Report], leaflet_id: str,
+                                                locale: str) -> None:
+    out, _ = built_letter
     assert _errors(unit_pdf(out, leaflet_id, locale, ".letter")) == []
 
 
