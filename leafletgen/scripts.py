@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from leafletgen.locale_codes import parse_locale
+from leafletgen.locale_codes import maximized, parse_locale
 
 #: The Latin sentence marks, which every script's text may use too (and the English source does).
 _LATIN_MARKS = {"full_stop": ".", "question_mark": "?", "exclamation_mark": "!", "colon": ":"}
@@ -57,12 +57,13 @@ _SYSTEM_OF_ZERO = {ord(zero): name for name, zero in DIGIT_ZERO.items()}
 @cache  # asked for every message a check reads
 def numbering_system(locale: str) -> str:
     """The digits a locale writes its numbers in, in translations, dates, page numbers and lists
-    alike: its record's ``digits``, else CLDR's default numbering system (Bengali, Marathi and
-    Persian their own digits, Hindi and Arabic the Latin ones), else Latin."""
+    alike: its record's ``digits`` (the language's, else its script's), else CLDR's default
+    numbering system (Bengali, Marathi and Persian their own digits, Hindi and Arabic the Latin
+    ones), else Latin."""
     loc = parse_locale(locale)
-    own = _record()[1].get(loc.language, {}).get("digits")
-    if own:
-        return str(own)
+    writing = writing_for(maximized(locale)[1], loc.language)  # a language's digits over its script's
+    if writing is not None and writing.digits:
+        return writing.digits
     system = loc.default_numbering_system
     return system if system in DIGIT_ZERO else "latn"
 

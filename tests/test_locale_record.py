@@ -79,3 +79,27 @@ def test_line_heights_are_scoped_to_the_part_whose_script_needs_them() -> None:
     css = writing_css([part("en"), part("ur")])
     assert '.part[lang="ur"] { line-height: 2.3; }' in css
     assert '.part[lang="en"]' not in css
+
+
+def test_digits_named_for_a_script_apply_to_its_languages_unless_a_language_names_its_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    toml = ("[script.Deva]\nfonts = ['Noto Sans Devanagari']\ndigits = 'deva'\n"
+            "[script.Latn]\nfonts = ['Noto Sans']\n[language.mr]\ndigits = 'latn'\n")
+
+    class Fake:
+        def joinpath(self, name: str) -> Fake:
+            return self
+
+        def read_text(self, encoding: str) -> str:
+            return toml
+
+    monkeypatch.setattr(scripts, "files", lambda package: Fake())
+    scripts._record.cache_clear()
+    scripts.numbering_system.cache_clear()
+    try:
+        assert (scripts.numbering_system("hi"), scripts.numbering_system("mr")) == ("deva", "latn")
+        assert scripts.numbering_system("de") == "latn"
+    finally:
+        scripts._record.cache_clear()
+        scripts.numbering_system.cache_clear()
+        sentence_marks.cache_clear()

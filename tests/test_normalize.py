@@ -35,3 +35,16 @@ def test_an_unreadable_catalog_is_named_and_left_as_it_is(scratch: Project,
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"error: locales/de/LC_MESSAGES/{LEAFLET_ID}.po") and "unreadable" in err[-1]
     assert path.read_bytes() == broken
+
+
+def test_a_catalog_whose_header_differs_only_in_dates_passes_the_check(scratch: Project,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = po_path(scratch.locales_dir, "de", LEAFLET_ID)
+    text = path.read_text(encoding="utf-8")
+    assert '"Generated-By: ' in text
+    without = "".join(line for line in text.splitlines(keepends=True) if not line.startswith('"Generated-By: '))
+    path.write_text(without, encoding="utf-8")  # as GNU msgmerge writes it
+    assert main(["--project", str(scratch.root), "normalize", "--check"]) == 0
+    assert "would rewrite" not in capsys.readouterr().out
+    assert main(["--project", str(scratch.root), "normalize"]) == 0
+    assert "rewrote" not in capsys.readouterr().out and path.read_text(encoding="utf-8") == without

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from leafletgen.cli.main import main
 from leafletgen.project import Project
-from leafletgen.render.options import RenderOptions
+from leafletgen.render.options import LOCALE_MAX_LENGTH, RenderOptions, options_for
 from leafletgen.serve.app import create_app
 from leafletgen.serve.pool import ApiError, Renderer
 from leafletgen.translate.catalogs import available_locales, po_path, read_catalog, write_catalog
@@ -472,3 +472,17 @@ def test_api_docs_are_a_page_of_their_own_without_a_cdn(client: TestClient) -> N
         assert path in page
     assert "<script" not in page and not re.search(r'(src|href)="(https?:)?//', page)
     assert client.get("/redoc").status_code == 404
+
+
+def test_every_link_of_the_error_summary_leads_to_a_control_on_the_page(client: TestClient) -> None:
+    specs = [spec for spec in options_for("form") if spec.form]
+    sent: dict[str, object] = {"choice": [f"{LEAFLET_ID}:de"], "address": "x" * 500}
+    wrong = {"choice": "not-an-option", "locale": "x" * (LOCALE_MAX_LENGTH + 1)}
+    sent |= {str(spec.form): wrong[spec.kind] for spec in specs if spec.kind in wrong}
+    response = client.post("/order", data=sent)
+    assert response.status_code == 422
+    page = response.text
+    summary = page[page.index('id="error-summary"'):page.index("<form")]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert len(targets) >= 1 + sum(1 for spec in specs if spec.kind in wrong)  # the address and each option
+    assert [t for t in targets if f'id="{t}"' not in page] == []

@@ -13,7 +13,7 @@ import sys
 
 from leafletgen.errors import CatalogError
 from leafletgen.project import Project
-from leafletgen.translate.catalogs import dump_catalog, parse_catalog, write_if_changed
+from leafletgen.translate.catalogs import dump_catalog, parse_catalog, same_but_dates, write_if_changed
 
 
 def cmd_normalize(args: argparse.Namespace, project: Project) -> int:
@@ -38,7 +38,7 @@ def cmd_normalize(args: argparse.Namespace, project: Project) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             broken += 1
             continue
-        if out != data:
+        if not same_but_dates(data, out):  # as write_if_changed decides: the header's dates aside
             changed.append(shown)
             if not args.check:
                 write_if_changed(path, out)

@@ -220,8 +220,7 @@ class _Piece:
     """One cluster of a line with what draws it, where it starts and ends (text space, from Tm)."""
 
     segment: int
-    rtl: bool
-    cluster: Cluster
+    offset: int  # the cluster's place in the text: its reading order
     items: list[Item]
     start: float
     end: float
@@ -252,10 +251,10 @@ def _show_logically(segments: Sequence[tuple[bytes, float, FontCodes]],
                 advance += font.width(item) if isinstance(item, int) else -item
             advance *= size / 1000
             if any(isinstance(item, int) for item in drawn):  # not a mere shift (a glyph-less cluster)
-                pieces.append(_Piece(index, rtl, cluster, drawn, pen, pen + advance))
+                pieces.append(_Piece(index, cluster.offset, drawn, pen, pen + advance))
             pen += advance
     words: list[list[_Piece]] = []
-    for piece in sorted(pieces, key=lambda p: p.cluster.offset):
+    for piece in sorted(pieces, key=lambda p: p.offset):
         last = words[-1][-1] if words else None
         if last is not None and last.segment == piece.segment and abs(piece.start - last.end) < 1e-6:
             words[-1].append(piece)  # left to right in reading order: one show string

@@ -37,7 +37,7 @@ from leafletgen.render.fonts import check_coverage
 from leafletgen.render.locales import LocaleInfo, locale_info
 from leafletgen.render.options import PAPER_SIZES, RenderOptions
 from leafletgen.runtime import now
-from leafletgen.scripts import DIGIT_ZERO
+from leafletgen.scripts import write_digits
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN, LeafletCatalog, template_messages
 from leafletgen.translate.gate import expected_messages
 from leafletgen.translate.localize import TemplateStrings, translate_leaflet
@@ -166,8 +166,8 @@ def writing_css(parts: list[Part]) -> Markup:
         if w.bullet is not None:
             rules.append(f"{scope} ul {{ list-style-type: {css_string(w.bullet + ' ')}; }}")
         if part.locale.digits != "latn":  # numbered steps in the locale's own digits, as its text and footer
-            zero, style = ord(DIGIT_ZERO[part.locale.digits]), counter_style(part.locale.digits)
-            symbols = " ".join(css_string(chr(zero + i)) for i in range(10))
+            style = counter_style(part.locale.digits)
+            symbols = " ".join(css_string(digit) for digit in write_digits("0123456789", part.locale.digits))
             rules.insert(0, f"@counter-style {style} {{ system: numeric; symbols: {symbols}; }}")
             rules.append(f"{scope} ol {{ list-style-type: {style}; }}")
     return Markup("\n".join(dict.fromkeys(rules)))

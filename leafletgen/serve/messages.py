@@ -43,6 +43,11 @@ def choice_id(leaflet_id: str, locale: str) -> str:
     return f"c-{leaflet_id}-{locale}"
 
 
+def option_id(form_name: str, value: str | None = None) -> str:
+    """The id of an option's control on the order page (a radio button by its value)."""
+    return f"opt-{form_name}" + (f"-{value}" if value is not None else "")
+
+
 def _title(catalogue: Catalogue, leaflet_id: str) -> str:
     leaflet = catalogue.leaflets.get(leaflet_id)
     return leaflet.title.text.replace("**", "") if leaflet else leaflet_id

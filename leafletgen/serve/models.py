@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from leafletgen.content.model import control_characters, hidden_characters_reason
 from leafletgen.content.pharmacy import LIMITS, Pharmacy
 from leafletgen.render.options import LOCALE_MAX_LENGTH, Option, RenderOptions, Surface, options_for
-from leafletgen.serve.messages import CLINIC_LABELS, Reason, field_reason
+from leafletgen.serve.messages import CLINIC_LABELS, Reason, field_reason, option_id
 from leafletgen.serve.pool import Catalogue
 
 #: The most items (leaflet x language) one order may have: one order takes one place in the queue.
@@ -140,7 +140,7 @@ def read_form(choices: list[str], values: dict[str, str], catalogue: Catalogue
         by_name = {spec.name: spec for spec in specs} | {str(spec.api): spec for spec in specs}
         for error in exc.errors():
             spec = by_name[str(error["loc"][0])]
-            where = f"opt-{spec.form}" + (f"-{spec.values[0]}" if spec.kind == "choice" else "")
+            where = option_id(str(spec.form), spec.values[0] if spec.kind == "choice" else None)
             reason = field_reason(str(spec.label), dict(error), {c.value: c.label for c in spec.choices})
             reasons.append(Reason(reason.code, reason.message, where))
     clinic = None

@@ -18,7 +18,7 @@ import jinja2
 from leafletgen.content.pharmacy import LIMITS
 from leafletgen.render.locales import locale_info
 from leafletgen.render.options import options_for
-from leafletgen.serve.messages import CLINIC_LABELS, Reason, choice_id
+from leafletgen.serve.messages import CLINIC_LABELS, Reason, choice_id, option_id
 from leafletgen.serve.pool import Catalogue
 
 #: Files of templates/web/ the page loads, by URL name: the only ones served (no path from a request).
@@ -34,11 +34,6 @@ class FormState:
     values: dict[str, str] = field(default_factory=dict)  # form field name -> value
     reasons: list[Reason] = field(default_factory=list)
     offer: list[tuple[str, str]] = field(default_factory=list)  # units that can be delivered now
-
-
-def option_id(form_name: str, value: str | None = None) -> str:
-    """The id of an option's control (a radio button by its value)."""
-    return f"opt-{form_name}" + (f"-{value}" if value is not None else "")
 
 
 @cache

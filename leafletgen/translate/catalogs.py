@@ -97,7 +97,12 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def holds_already(path: Path, data: bytes) -> bool:
     """Whether the file at ``path`` holds ``data``, dates aside (so it would not be written)."""
-    return path.exists() and _strip_dates(path.read_bytes()) == _strip_dates(data)
+    return path.exists() and same_but_dates(path.read_bytes(), data)
+
+
+def same_but_dates(old: bytes, new: bytes) -> bool:
+    """Whether two catalogs' bytes differ in nothing but the header's dates."""
+    return _strip_dates(old) == _strip_dates(new)
 
 
 _DATES = (b'"POT-Creation-Date:', b'"PO-Revision-Date:', b'"Generated-By:')

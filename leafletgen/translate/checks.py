@@ -24,7 +24,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from leafletgen.content.model import control_characters_reason
-from leafletgen.scripts import DIGIT_ZERO, digit_system, numbering_system, sentence_marks
+from leafletgen.scripts import digit_system, numbering_system, sentence_marks, write_digits
 from leafletgen.translate.catalogs import TEMPLATES_DOMAIN
 from leafletgen.translate.waivers import is_accepted, is_stale
 
@@ -214,9 +214,8 @@ def _digit_problems(translation: str, locale: str) -> list[tuple[str, str]]:
     other = sorted({s for c in set(prose) if c.isdecimal() and (s := digit_system(c)) and s != want})
     if not other:
         return []
-    zero = ord(DIGIT_ZERO[want])
     return [("error", f"numbers written in {', '.join(other)} digits; this locale writes them in {want} digits "
-                      f"({''.join(chr(zero + i) for i in range(10))})")]
+                      f"({write_digits('0123456789', want)})")]
 
 
 def _end_class(text: str) -> str | None:
