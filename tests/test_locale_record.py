@@ -39,6 +39,18 @@ def test_every_scripts_sentence_marks_count_as_their_kind() -> None:
         ("warning", "ends with full stop, the source with question mark")]
 
 
+def _read_record_from(monkeypatch: pytest.MonkeyPatch, toml: str) -> None:
+    """scripts.py reads ``toml`` as its scripts.toml (clear its caches around the use)."""
+    class Fake:
+        def joinpath(self, name: str) -> Fake:
+            return self
+
+        def read_text(self, encoding: str) -> str:
+            return toml
+
+    monkeypatch.setattr(scripts, "files", lambda package: Fake())
+
+
 @pytest.mark.parametrize(("toml", "message"), [
     ("[script.Latn]\nfont = ['Noto Sans']\n", "scripts.toml [script.Latn]: unknown key(s) font"),
     ("[script.Latn]\nfonts = []\n", "scripts.toml [script.Latn] fonts: must be a list of non-empty strings"),
@@ -52,14 +64,7 @@ def test_every_scripts_sentence_marks_count_as_their_kind() -> None:
 ])
 def test_a_malformed_record_is_refused_with_its_table_and_key(monkeypatch: pytest.MonkeyPatch, toml: str,
                                                               message: str) -> None:
-    class Fake:
-        def joinpath(self, name: str) -> Fake:
-            return self
-
-        def read_text(self, encoding: str) -> str:
-            return toml
-
-    monkeypatch.setattr(scripts, "files", lambda package: Fake())
+    _read_record_from(monkeypatch, toml)
     scripts._record.cache_clear()
     try:
         with pytest.raises(LocaleDataError) as info:
@@ -86,14 +91,7 @@ def test_digits_named_for_a_script_apply_to_its_languages_unless_a_language_name
     toml = ("[script.Deva]\nfonts = ['Noto Sans Devanagari']\ndigits = 'deva'\n"
             "[script.Latn]\nfonts = ['Noto Sans']\n[language.mr]\ndigits = 'latn'\n")
 
-    class Fake:
-        def joinpath(self, name: str) -> Fake:
-            return self
-
-        def read_text(self, encoding: str) -> str:
-            return toml
-
-    monkeypatch.setattr(scripts, "files", lambda package: Fake())
+    _read_record_from(monkeypatch, toml)
     scripts._record.cache_clear()
     scripts.numbering_system.cache_clear()
     try:
